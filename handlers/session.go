@@ -1,0 +1,254 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/hub"
+)
+
+// session is one socket. Its handler goroutine is the reader; writes are
+// made by a flusher worker, or by the session's own goroutine while a slow
+// client catches up (never both: state says who writes).
+type session struct {
+	srv  *Server
+	conn *websocket.Conn
+	raw  net.Conn // the connection under conn: frames are written to it whole
+	sub  *hub.Sub
+	mode hub.Mode
+	id   string
+	log  *slog.Logger
+	rate bucket
+
+	mu      sync.Mutex
+	cond    sync.Cond // signalled when state leaves running
+	state   writeState
+	again   bool // woken while running: flush once more
+	closing bool // a close frame is queued: stop reading once it is written
+	closed  bool // the handler is returning: write nothing more
+	failed  error
+	woken   time.Time // when the outbox last stopped being empty
+}
+
+type writeState uint8
+
+const (
+	idle    writeState = iota // nothing queued
+	queued                    // waiting in the flusher's queue
+	running                   // being written by one goroutine
+)
+
+// wake is the hub's notify: the outbox has something to send.
+func (s *session) wake() {
+	s.mu.Lock()
+	switch s.state {
+	case idle:
+		if !s.closed && s.failed == nil {
+			s.state = queued
+			s.woken = time.Now()
+			s.srv.flusher.push(s)
+		}
+	case running:
+		s.again = true
+	}
+	s.mu.Unlock()
+}
+
+// flush drains the outbox into buf and writes it; it runs on a flusher
+// worker and returns buf for reuse.
+func (s *session) flush(buf []byte) []byte {
+	s.mu.Lock()
+	if s.closed || s.failed != nil {
+		s.state = idle
+		s.cond.Broadcast()
+		s.mu.Unlock()
+		return buf
+	}
+	s.state, s.again = running, false
+	closing := s.closing
+	s.mu.Unlock()
+
+	buf = s.sub.Drain(buf)
+	if len(buf) > 0 {
+		_ = s.raw.SetWriteDeadline(time.Now().Add(s.srv.cfg.fastWriteWait))
+		n, err := s.raw.Write(buf)
+		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			// The client's receive window is full. Let the session's own
+			// goroutine finish at the client's pace; keep the pool free.
+			rest := append([]byte(nil), buf[n:]...)
+			go s.slow(rest, closing)
+			return buf
+		}
+		if err != nil {
+			s.fail(err)
+		}
+	}
+	s.done(closing)
+	return buf
+}
+
+// slow writes for a client that stopped keeping up, until it catches up
+// (the session goes back to the pool) or misses writeWait (it is closed).
+func (s *session) slow(buf []byte, closing bool) {
+	for {
+		_ = s.raw.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteWait))
+		if _, err := s.raw.Write(buf); err != nil {
+			s.fail(err)
+			s.done(closing)
+			return
+		}
+		s.mu.Lock()
+		if !s.again || s.closed {
+			s.mu.Unlock()
+			s.done(closing)
+			return
+		}
+		s.again, closing = false, s.closing
+		s.mu.Unlock()
+		buf = s.sub.Drain(buf[:0])
+	}
+}
+
+// done ends a write turn.
+func (s *session) done(closing bool) {
+	if closing {
+		// The close frame is out: give the client closeGrace to answer it,
+		// then stop reading, which ends the handler.
+		_ = s.raw.SetReadDeadline(time.Now().Add(closeGrace))
+	}
+	s.mu.Lock()
+	s.srv.metrics.delivered(time.Since(s.woken))
+	if s.again && !s.closed && s.failed == nil {
+		s.state = queued
+		s.woken = time.Now()
+		s.srv.flusher.push(s)
+	} else {
+		s.state = idle
+	}
+	s.again = false
+	s.cond.Broadcast()
+	s.mu.Unlock()
+}
+
+// fail records a write error and makes the reader stop: a connection whose
+// write failed or timed out is unusable.
+func (s *session) fail(err error) {
+	s.mu.Lock()
+	first := s.failed == nil
+	if first {
+		s.failed = err
+	}
+	s.mu.Unlock()
+	if first {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			s.srv.log.Info("socket closed: write timed out", "session", s.id)
+			_ = s.conn.WriteControl(websocket.CloseMessage, closeMessage(int(api.CloseCodePolicyViolation), "write timed out"), time.Now().Add(time.Second))
+		}
+		_ = s.raw.SetReadDeadline(time.Now())
+	}
+}
+
+// closeWith queues a close frame behind whatever is pending (so it is
+// flushed first); the socket closes once the client answers or closeGrace
+// passes.
+func (s *session) closeWith(code int, reason string) {
+	s.mu.Lock()
+	already := s.closing
+	s.mu.Unlock()
+	if already {
+		return
+	}
+	// The close frame may exceed the control limit: it is the last frame.
+	_ = s.sub.Enqueue(closeFrame(code, reason))
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	s.wake()
+}
+
+// forceClose stops the reader now, whatever is pending.
+func (s *session) forceClose() {
+	_ = s.raw.SetWriteDeadline(time.Now())
+	_ = s.raw.SetReadDeadline(time.Now())
+}
+
+// finish is the handler's teardown: after it, no goroutine touches conn.
+func (s *session) finish() {
+	s.sub.Leave()
+	s.mu.Lock()
+	s.closed = true
+	for s.state == running {
+		s.cond.Wait()
+	}
+	s.mu.Unlock()
+}
+
+func closeMessage(code int, reason string) []byte {
+	return websocket.FormatCloseMessage(code, reason)
+}
+
+// send queues a message; a full control queue means the client is not
+// reading, and the socket is closed.
+func (s *session) send(msg api.Message) {
+	s.srv.metrics.messageSent(msg.MessageType())
+	b, err := json.Marshal(msg)
+	if err != nil {
+		s.log.Error("encode message", "err", err)
+		return
+	}
+	if err := s.sub.Enqueue(TextFrame(nil, b)); err != nil {
+		s.srv.log.Info("socket closed: not reading", "session", s.id)
+		s.fail(err)
+	}
+}
+
+// refuse answers a bad command; the socket stays open.
+func (s *session) refuse(e *api.Error) {
+	s.srv.metrics.commandError(e.Code)
+	s.send(e)
+}
+
+// handle runs one command.
+func (s *session) handle(ctx context.Context, data []byte) {
+	cmd, perr := api.ParseCommand(data)
+	if perr != nil {
+		s.refuse(perr)
+		return
+	}
+	switch c := cmd.(type) {
+	case api.UpdateCategory:
+		start := time.Now()
+		if err := s.sub.Switch(string(c.Payload.Category), string(c.Ref)); err != nil {
+			s.refuse(&api.Error{Code: api.ErrorCodeUnknownCategory, Ref: c.Ref,
+				Message: "unknown category " + string(c.Payload.Category),
+				Details: []api.ErrorDetail{{Pointer: "/payload/category", Reason: "is not a category of the catalogue"}}})
+			return
+		}
+		s.srv.metrics.switched(time.Since(start))
+	case api.PlaceOrder:
+		u, err := s.srv.cfg.Store.PlaceOrder(ctx, string(c.Payload.ID), int64(c.Payload.Amount))
+		if err != nil {
+			e := &api.Error{Code: codeOf(err), Ref: c.Ref, Message: err.Error()}
+			if e.Code == api.ErrorCodeUnknownProduct {
+				e.Details = []api.ErrorDetail{{Pointer: "/payload/id", Reason: "is not a product of the catalogue"}}
+			}
+			if e.Code == api.ErrorCodeInternal {
+				s.log.Error("place order", "err", err)
+				e.Message = "internal error"
+			}
+			s.refuse(e)
+			return
+		}
+		s.send(api.Placed{Category: api.Category(u.Category), Seq: api.Seq(u.Seq), ID: api.ProductID(u.ID), Total: api.Total(u.Total), Ref: c.Ref})
+	case api.Pong:
+		// Reading it renewed the deadline.
+	}
+}

@@ -1,0 +1,52 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"path"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/liveorders/liveorders/static"
+)
+
+// staticRoutes serves the embedded web client: one exact route per file,
+// registered at start, so no request path ever reaches the file system and
+// nothing outside the embedded web root can be served.
+func (srv *Server) staticRoutes() {
+	_ = fs.WalkDir(static.Files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(name) == ".go" {
+			return err
+		}
+		body, err := fs.ReadFile(static.Files, name)
+		if err != nil {
+			return err
+		}
+		serve := fileHandler(name, body)
+		srv.app.Get("/"+name, serve)
+		if name == "index.html" {
+			srv.app.Get("/", serve)
+		}
+		return nil
+	})
+}
+
+func fileHandler(name string, body []byte) fiber.Handler {
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	ctype := mime.TypeByExtension(path.Ext(name))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderETag, etag)
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		c.Set("X-Content-Type-Options", "nosniff")
+		if c.Get(fiber.HeaderIfNoneMatch) == etag {
+			return c.SendStatus(fiber.StatusNotModified)
+		}
+		c.Set(fiber.HeaderContentType, ctype)
+		return c.Send(body)
+	}
+}

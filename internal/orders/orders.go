@@ -1,0 +1,80 @@
+// Package orders holds the domain of liveorders: products grouped in
+// categories, their order totals, the updates that change them, and the
+// small interfaces its users need from a store. It does no I/O.
+package orders
+
+import (
+	"context"
+	"errors"
+)
+
+// Errors a Store returns. Callers map them to wire codes at the edge.
+var (
+	ErrUnknownCategory = errors.New("orders: unknown category")
+	ErrUnknownProduct  = errors.New("orders: unknown product")
+	ErrCategoryFull    = errors.New("orders: category full")
+	ErrUnavailable     = errors.New("orders: store unavailable")
+)
+
+// Product is an entry of the catalogue.
+type Product struct {
+	ID   string
+	Name string
+	RRP  string // a decimal string such as "99.99"
+	Info string
+}
+
+// NewProduct is a product before the store gives it an id.
+type NewProduct struct {
+	Name string
+	RRP  string
+	Info string
+}
+
+// Update is one entry of the order log: a product's new total.
+type Update struct {
+	// Seq is the update's position in the log. It grows by one with every
+	// update and is the same wherever the log is read.
+	Seq uint64
+	// Category and ID name the product.
+	Category string
+	ID       string
+	// Total is the product's order total after the update.
+	Total int64
+	// Product is set when the update adds the product to the catalogue.
+	Product *Product
+}
+
+// State is the catalogue with every total, as of log position Seq.
+type State struct {
+	Seq        uint64
+	Categories []CategoryState
+}
+
+// CategoryState is one category of a State, products in display order.
+type CategoryState struct {
+	Name     string
+	Prefix   string // the letter every product id of the category starts with
+	Products []ProductState
+}
+
+// ProductState is a product with its total and the seq that set it.
+type ProductState struct {
+	Product
+	Total int64
+	Seq   uint64
+}
+
+// Store is the source of truth: it accepts orders and products, and feeds
+// the resulting updates, in log order, to whoever watches it.
+type Store interface {
+	// Watch returns the state as of now and then calls apply with every
+	// later update, in log order and never concurrently, until ctx ends.
+	Watch(ctx context.Context, apply func(Update)) (State, error)
+	// PlaceOrder adds amount to the total of product id. The returned
+	// update is acknowledged: it survives whatever the store survives.
+	PlaceOrder(ctx context.Context, id string, amount int64) (Update, error)
+	// AddProduct appends p to category with the next id of its sequence
+	// and a total of 0.
+	AddProduct(ctx context.Context, category string, p NewProduct) (Update, error)
+}

@@ -1,0 +1,195 @@
+// Command liveorders serves a product catalogue over HTTP and keeps browser
+// clients in sync with order totals in real time, over one WebSocket per
+// client. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/liveorders/liveorders/handlers"
+	"github.com/liveorders/liveorders/internal/catalogue"
+	"github.com/liveorders/liveorders/internal/hub"
+	"github.com/liveorders/liveorders/internal/memstore"
+	"github.com/liveorders/liveorders/internal/sim"
+)
+
+// shutdownTimeout bounds a graceful shutdown: sockets get their 1001 close
+// and pending frames within it, or are cut.
+const shutdownTimeout = 5 * time.Second
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "liveorders:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	addr           string
+	simulate       time.Duration
+	seed           uint64
+	catalogue      string
+	allowedOrigins string
+	production     bool
+	logLevel       string
+	logFormat      string
+}
+
+// parse reads flags, each with an environment variable; a flag wins.
+func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("liveorders", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	seed := env("LIVEORDERS_SEED", "")
+	fs.StringVar(&c.addr, "addr", env("LIVEORDERS_ADDR", ":3000"), "listen address (LIVEORDERS_ADDR)")
+	simulate := fs.String("simulate", env("LIVEORDERS_SIMULATE", "1.5s"), "interval between simulated orders; 0 turns them off (LIVEORDERS_SIMULATE)")
+	fs.StringVar(&seed, "seed", seed, "seed of the simulated orders; empty: random (LIVEORDERS_SEED)")
+	fs.StringVar(&c.catalogue, "catalogue", env("LIVEORDERS_CATALOGUE", ""), "catalogue file; empty: the embedded original catalogue (LIVEORDERS_CATALOGUE)")
+	fs.StringVar(&c.allowedOrigins, "allowed-origins", env("LIVEORDERS_ALLOWED_ORIGINS", ""), "comma-separated origins allowed to call the API and open sockets, \"*\" for any, \"scheme://host:*\" for any port; empty: same origin and localhost (LIVEORDERS_ALLOWED_ORIGINS)")
+	production := env("LIVEORDERS_PRODUCTION", "false")
+	fs.Func("production", "strict origins, no mock controls (LIVEORDERS_PRODUCTION)", func(s string) error { production = s; return nil })
+	fs.StringVar(&c.logLevel, "log-level", env("LIVEORDERS_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEORDERS_LOG_LEVEL)")
+	fs.StringVar(&c.logFormat, "log-format", env("LIVEORDERS_LOG_FORMAT", "text"), "text or json (LIVEORDERS_LOG_FORMAT)")
+	// -production alone means true, like a boolean flag.
+	for i, a := range args {
+		if a == "-production" || a == "--production" {
+			args[i] = a + "=true"
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.simulate, err = parseDuration(*simulate); err != nil {
+		return c, fmt.Errorf("-simulate: %w", err)
+	}
+	if c.production, err = strconv.ParseBool(production); err != nil {
+		return c, fmt.Errorf("-production: %w", err)
+	}
+	if seed == "" {
+		c.seed = rand.Uint64()
+	} else if c.seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
+		return c, fmt.Errorf("-seed: %w", err)
+	}
+	return c, nil
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a non-negative duration such as 1.5s", s)
+	}
+	return d, nil
+}
+
+func newLogger(c config, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("-log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("-log-format: %q is not text or json", c.logFormat)
+}
+
+// run is the whole program: it returns when ctx ends and the server has
+// shut down, or on a start-up error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parse(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	state, err := catalogue.Load(cfg.catalogue)
+	if err != nil {
+		return err
+	}
+	store, err := memstore.New(state, memstore.Config{})
+	if err != nil {
+		return err
+	}
+
+	// The hub and the simulation live until the server has shut down.
+	life, end := context.WithCancel(context.Background())
+	defer end()
+	h, err := hub.New(life, store, hub.Config{Frame: handlers.TextFrame})
+	if err != nil {
+		return err
+	}
+	simulation := sim.New(store, sim.Config{Interval: cfg.simulate, Seed: cfg.seed, Products: h.ProductIDs, Logger: log})
+	simDone := make(chan struct{})
+	go func() { defer close(simDone); simulation.Run(life) }()
+	defer func() { end(); <-simDone }()
+
+	var origins []string
+	if cfg.allowedOrigins != "" {
+		origins = strings.Split(cfg.allowedOrigins, ",")
+	} else if cfg.production {
+		origins = []string{} // same origin only
+	}
+	srv := handlers.New(handlers.Config{
+		Hub: h, Store: store, Sim: simulation, Logger: log,
+		AllowedOrigins: origins, Production: cfg.production,
+	})
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "liveorders listening on http://%s\n", ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String(), "simulate", cfg.simulate, "seed", cfg.seed, "production", cfg.production)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := <-served; serr != nil && err == nil {
+		err = serr
+	}
+	log.Info("stopped")
+	return err
+}
