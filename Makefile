@@ -1,0 +1,32 @@
+# Thin targets; longer logic lives in scripts/.
+GO ?= go
+
+.PHONY: run test generate check bench e2e fuzz
+
+## run: serve the API, the socket and the web client on :3000
+run:
+	$(GO) run .
+
+## test: every test, race detector on (browser tests need /usr/bin/chromium)
+test:
+	$(GO) test -race -count=1 ./...
+
+## generate: regenerate Go types, browser typedefs and docs from schema/
+generate:
+	$(GO) generate ./...
+
+## check: formatting, vet, generated-code drift, tidy go.mod
+check:
+	scripts/check.sh
+
+## bench: microbenchmarks with medians
+bench:
+	scripts/bench.sh
+
+## e2e: the browser tests only
+e2e:
+	$(GO) test -race -count=1 -run Browser ./...
+
+## fuzz: each fuzz target briefly (FUZZTIME=20s)
+fuzz:
+	scripts/fuzz.sh

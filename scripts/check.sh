@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Static checks and the drift check: the committed generated files must be
+# exactly what go generate writes from schema/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt: not formatted:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+go mod tidy -diff
+go generate ./...
+if ! git diff --exit-code --stat; then
+  echo "generated files are stale: run 'make generate' and commit the result"; exit 1
+fi
+untracked=$(git ls-files --others --exclude-standard)
+if [ -n "$untracked" ]; then
+  echo "go generate left untracked files:"; echo "$untracked"; exit 1
+fi
+echo "check: ok"
