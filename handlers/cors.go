@@ -20,9 +20,9 @@ var DefaultOrigins = []string{
 // origins is the one allow-list for CORS and sockets. A request from the
 // server's own origin is always allowed.
 type origins struct {
-	any      bool
-	exact    map[string]bool
-	anyPort  []string // "scheme://host" whose port may be anything
+	any     bool
+	exact   map[string]bool
+	anyPort []string // "scheme://host" whose port may be anything
 }
 
 func newOrigins(list []string) origins {
@@ -76,6 +76,16 @@ func (srv *Server) cors(c *fiber.Ctx) error {
 	if origin == "" {
 		return c.Next()
 	}
+	if isPublic(c.Path()) {
+		// The published contract is readable from anywhere, so tools on
+		// any origin can load the schemas straight from the server.
+		c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
+		if c.Method() == fiber.MethodOptions {
+			c.Set(fiber.HeaderAccessControlAllowMethods, "GET, HEAD, OPTIONS")
+			return c.SendStatus(http.StatusNoContent)
+		}
+		return c.Next()
+	}
 	if !srv.origins.allowed(origin, string(c.Request().Host())) {
 		return problem(http.StatusForbidden, api.ErrorCodeForbiddenOrigin,
 			"origin "+origin+" is not allowed; see -allowed-origins")
@@ -92,4 +102,9 @@ func (srv *Server) cors(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderAccessControlExposeHeaders, "Location, ETag")
 	return c.Next()
+}
+
+// isPublic reports whether path is part of the published contract.
+func isPublic(path string) bool {
+	return strings.HasPrefix(path, "/schemas/") || path == "/asyncapi.json" || path == "/asyncapi.yaml" || path == "/docs"
 }

@@ -174,6 +174,7 @@ func (srv *Server) routes() {
 	app.Get("/metrics", srv.metrics.handler())
 	app.Get("/categories", srv.listCategories)
 	srv.staticRoutes()
+	srv.contractRoutes()
 
 	app.Get("/orders/:category", srv.checkSocket, websocket.New(srv.serveSocket, websocket.Config{
 		Origins:         []string{"*"}, // checked by srv.cors, which answers 403
@@ -332,3 +333,6 @@ func (srv *Server) Kick(id string, code int, reason string) int {
 	})
 	return n
 }
+
+// Sessions returns the number of open sockets.
+func (srv *Server) Sessions() int { return srv.sessionCount() }

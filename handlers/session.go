@@ -27,6 +27,8 @@ type session struct {
 	id   string
 	log  *slog.Logger
 	rate bucket
+	// refusedAt is when the last rate_limited error was sent; reader only.
+	refusedAt time.Time
 
 	mu      sync.Mutex
 	cond    sync.Cond // signalled when state leaves running
@@ -73,7 +75,6 @@ func (s *session) flush(buf []byte) []byte {
 		return buf
 	}
 	s.state, s.again = running, false
-	closing := s.closing
 	s.mu.Unlock()
 
 	buf = s.sub.Drain(buf)
@@ -84,42 +85,42 @@ func (s *session) flush(buf []byte) []byte {
 			// The client's receive window is full. Let the session's own
 			// goroutine finish at the client's pace; keep the pool free.
 			rest := append([]byte(nil), buf[n:]...)
-			go s.slow(rest, closing)
+			go s.slow(rest)
 			return buf
 		}
 		if err != nil {
 			s.fail(err)
 		}
 	}
-	s.done(closing)
+	s.done()
 	return buf
 }
 
 // slow writes for a client that stopped keeping up, until it catches up
 // (the session goes back to the pool) or misses writeWait (it is closed).
-func (s *session) slow(buf []byte, closing bool) {
+func (s *session) slow(buf []byte) {
 	for {
 		_ = s.raw.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteWait))
 		if _, err := s.raw.Write(buf); err != nil {
 			s.fail(err)
-			s.done(closing)
+			s.done()
 			return
 		}
 		s.mu.Lock()
 		if !s.again || s.closed {
 			s.mu.Unlock()
-			s.done(closing)
+			s.done()
 			return
 		}
-		s.again, closing = false, s.closing
+		s.again = false
 		s.mu.Unlock()
 		buf = s.sub.Drain(buf[:0])
 	}
 }
 
 // done ends a write turn.
-func (s *session) done(closing bool) {
-	if closing {
+func (s *session) done() {
+	if s.sub.Ended() {
 		// The close frame is out: give the client closeGrace to answer it,
 		// then stop reading, which ends the handler.
 		_ = s.raw.SetReadDeadline(time.Now().Add(closeGrace))
@@ -156,22 +157,25 @@ func (s *session) fail(err error) {
 	}
 }
 
-// closeWith queues a close frame behind whatever is pending (so it is
+// closeWith queues a close frame behind whatever is pending (so that is
 // flushed first); the socket closes once the client answers or closeGrace
 // passes.
 func (s *session) closeWith(code int, reason string) {
 	s.mu.Lock()
 	already := s.closing
-	s.mu.Unlock()
-	if already {
-		return
-	}
-	// The close frame may exceed the control limit: it is the last frame.
-	_ = s.sub.Enqueue(closeFrame(code, reason))
-	s.mu.Lock()
 	s.closing = true
 	s.mu.Unlock()
-	s.wake()
+	if !already {
+		s.sub.Finish(closeFrame(code, reason))
+	}
+}
+
+// status reports whether a close frame is queued, and whether a write
+// failed (the connection is unusable).
+func (s *session) status() (closing, failed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing, s.failed != nil
 }
 
 // forceClose stops the reader now, whatever is pending.
@@ -205,8 +209,8 @@ func (s *session) send(msg api.Message) {
 		return
 	}
 	if err := s.sub.Enqueue(TextFrame(nil, b)); err != nil {
-		s.srv.log.Info("socket closed: not reading", "session", s.id)
-		s.fail(err)
+		s.log.Info("closing socket: it is not reading")
+		s.closeWith(int(api.CloseCodePolicyViolation), "not reading")
 	}
 }
 

@@ -103,18 +103,32 @@ func (srv *Server) serveSocket(conn *websocket.Conn) {
 	defer cancel()
 	code := 0
 	for {
-		_ = conn.SetReadDeadline(time.Now().Add(pongWait))
+		closing, failed := s.status()
+		if failed {
+			break
+		}
+		if !closing {
+			// Once closing, the deadline set after the close frame
+			// (closeGrace) stands.
+			_ = conn.SetReadDeadline(time.Now().Add(pongWait))
+		}
 		kind, data, err := conn.ReadMessage()
 		if err != nil {
 			code = closeCodeOf(err)
 			break
 		}
-		if !s.rate.allow(time.Now()) {
+		if closing {
+			continue // a close frame is on its way: read only its answer
+		}
+		if now := time.Now(); !s.rate.allow(now) {
 			if s.rate.abusive() {
 				s.closeWith(int(api.CloseCodePolicyViolation), "command flood")
-				continue
+			} else if now.Sub(s.refusedAt) >= time.Second {
+				// One refusal a second says it all; answering every
+				// excess command would only feed the flood.
+				s.refusedAt = now
+				s.refuse(&api.Error{Code: api.ErrorCodeRateLimited, Message: "too many commands; slow down"})
 			}
-			s.refuse(&api.Error{Code: api.ErrorCodeRateLimited, Message: "too many commands; slow down"})
 			continue
 		}
 		switch {

@@ -23,8 +23,11 @@ type Sub struct {
 
 	mu    sync.Mutex
 	ctrl  [][]byte // control frames, in order
+	snap  []byte   // the pending snapshot, if any: a newer switch replaces it
 	slots [][]byte // latest pending frame per product index; nil: none
 	dirty []int32  // product indexes with a pending frame, in first-update order
+	last  []byte   // the final frame (a close), sent after everything else
+	ended bool     // the final frame has been drained: drain nothing more
 }
 
 // NewSub returns a subscriber that follows no category yet. notify is
@@ -54,8 +57,9 @@ func (s *Sub) Switch(category, ref string) error {
 			msg = api.AppendSnapshotItem(msg, i, it.product.ID, it.total)
 		}
 		msg = api.AppendSnapshotEnd(msg, ref)
-		// A snapshot answers a command: it may exceed MaxControl once.
-		s.ctrl = append(s.ctrl, s.h.frame(nil, msg))
+		// Latest wins here too: a client switching faster than it reads
+		// holds one snapshot, the answer to its latest switch.
+		s.snap = s.h.frame(nil, msg)
 	} else {
 		for _, it := range c.items {
 			s.put(it.idx, it.bare)
@@ -116,22 +120,46 @@ func (s *Sub) Enqueue(frame []byte) error {
 	return nil
 }
 
-// Drain appends every pending frame to dst (control frames first, then the
-// latest frame of each updated product, in the order of their first
-// update) and empties the outbox.
+// Finish queues the final frame (a close): it is drained after everything
+// else, and nothing is drained after it. It ignores MaxControl.
+func (s *Sub) Finish(frame []byte) {
+	s.mu.Lock()
+	wasEmpty := s.empty()
+	if s.last == nil {
+		s.last = frame
+	}
+	s.mu.Unlock()
+	if wasEmpty {
+		s.notify()
+	}
+}
+
+// Drain appends every pending frame to dst and empties the outbox: control
+// frames first, then the pending snapshot, then the latest frame of each
+// updated product in the order of their first update, then the final
+// frame. After the final frame it drains nothing.
 func (s *Sub) Drain(dst []byte) []byte {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return dst
+	}
 	for i, f := range s.ctrl {
 		dst = append(dst, f...)
 		s.ctrl[i] = nil
 	}
 	s.ctrl = s.ctrl[:0]
+	dst = append(dst, s.snap...)
+	s.snap = nil
 	for _, i := range s.dirty {
 		dst = append(dst, s.slots[i]...)
 		s.slots[i] = nil
 	}
 	s.dirty = s.dirty[:0]
-	s.mu.Unlock()
+	if s.last != nil {
+		dst = append(dst, s.last...)
+		s.last, s.ended = nil, true
+	}
 	return dst
 }
 
@@ -166,4 +194,13 @@ func (s *Sub) put(idx int32, frame []byte) (replaced bool) {
 	return false
 }
 
-func (s *Sub) empty() bool { return len(s.ctrl) == 0 && len(s.dirty) == 0 }
+// Ended reports whether the final frame has been drained.
+func (s *Sub) Ended() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
+}
+
+func (s *Sub) empty() bool {
+	return len(s.ctrl) == 0 && s.snap == nil && len(s.dirty) == 0 && s.last == nil
+}

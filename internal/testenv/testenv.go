@@ -259,3 +259,7 @@ func (s *Server) Do(t testing.TB, method, path, body string, header http.Header)
 	}
 	return resp, b
 }
+
+// Wrap returns a Client of an already dialled conn that reports failures
+// to t.
+func Wrap(t testing.TB, conn *fws.Conn) *Client { return &Client{t: t, Conn: conn} }
