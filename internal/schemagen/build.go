@@ -44,6 +44,12 @@ func build(dir string, raws []*rawFile) (*Model, error) {
 			d := &Def{Name: name, File: f, Pointer: "/$defs/" + name, Schema: s.Definitions[name]}
 			d.Description = strings.TrimSpace(d.Schema.Description)
 			d.Deprecated = d.Schema.Deprecated
+			d.Source = r.root.get("$defs").get(name)
+			if ex := d.Source.get("examples"); ex != nil {
+				for _, e := range ex.items {
+					d.Examples = append(d.Examples, nodeJSON(e, nil))
+				}
+			}
 			f.Defs = append(f.Defs, d)
 			m.Defs = append(m.Defs, d)
 			m.byName[name] = d

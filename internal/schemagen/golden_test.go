@@ -24,11 +24,12 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/*/out")
 
 // generateInto runs the generator on the schemas in dir and writes its
-// outputs under out, laid out like the repository: out/api/*.gen.go and
-// out/static/protocol.gen.js.
+// outputs under out, laid out like the repository: out/api/*.gen.go,
+// out/static/protocol.gen.js and out/handlers/contract/*.gen.*.
 func generateInto(t *testing.T, dir, out string) {
 	t.Helper()
-	args := []string{"-schemas", dir, "-go", filepath.Join(out, "api"), "-js", filepath.Join(out, "static", "protocol.gen.js")}
+	args := []string{"-schemas", dir, "-go", filepath.Join(out, "api"), "-js", filepath.Join(out, "static", "protocol.gen.js"),
+		"-contract", filepath.Join(out, "handlers", "contract")}
 	if err := run(args, io.Discard); err != nil {
 		t.Fatalf("schemagen %s: %v", strings.Join(args, " "), err)
 	}
@@ -133,7 +134,8 @@ func TestGolden(t *testing.T) {
 // TestOptionalFieldChangesOnlyItsType shows that adding one optional
 // property to a schema (testdata/optional-field is testdata/basic plus
 // Item.label) changes the Go struct and the JavaScript typedef of that
-// definition, and nothing else.
+// definition, and the published documents that list every definition
+// (the AsyncAPI components and the reference page), and nothing else.
 func TestOptionalFieldChangesOnlyItsType(t *testing.T) {
 	basic := readTree(t, filepath.Join("testdata", "basic", "out"))
 	opt := readTree(t, filepath.Join("testdata", "optional-field", "out"))
@@ -145,12 +147,18 @@ func TestOptionalFieldChangesOnlyItsType(t *testing.T) {
 		}
 	}
 	slices.Sort(changed)
-	if want := []string{"api/items.gen.go", "static/protocol.gen.js"}; !slices.Equal(changed, want) {
+	want := []string{
+		"api/items.gen.go",
+		"handlers/contract/asyncapi.gen.json", "handlers/contract/asyncapi.gen.yaml", "handlers/contract/docs.gen.html",
+		"static/protocol.gen.js",
+	}
+	if !slices.Equal(changed, want) {
 		t.Errorf("changed outputs = %v, want %v", changed, want)
 	}
 	goField := "Label string `json:\"label,omitempty\"`"
 	jsProp := "@property {string} [label] A name shown to people."
-	for name, want := range map[string]string{"api/items.gen.go": goField, "static/protocol.gen.js": jsProp} {
+	docsRow := "<tr><td><code>label</code></td><td>string</td><td>no</td><td>A name shown to people.</td></tr>"
+	for name, want := range map[string]string{"api/items.gen.go": goField, "static/protocol.gen.js": jsProp, "handlers/contract/docs.gen.html": docsRow} {
 		if !bytes.Contains(opt[name], []byte(want)) {
 			t.Errorf("%s lacks %q", name, want)
 		}
@@ -216,7 +224,8 @@ func TestStable(t *testing.T) {
 }
 
 // TestCommittedOutputIsCurrent is the drift check: the generator's output for
-// the real schema/ equals the committed api/*.gen.go and static/protocol.gen.js.
+// the real schema/ equals the committed api/*.gen.go, static/protocol.gen.js
+// and handlers/contract/*.gen.*.
 func TestCommittedOutputIsCurrent(t *testing.T) {
 	root := filepath.Join("..", "..")
 	tmp := t.TempDir()
@@ -241,6 +250,13 @@ func TestCommittedOutputIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	committed["static/protocol.gen.js"] = js
+	for _, name := range []string{asyncapiJSON, asyncapiYAML, docsHTML} {
+		data, err := os.ReadFile(filepath.Join(root, "handlers", "contract", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		committed["handlers/contract/"+name] = data
+	}
 	compareTrees(t, readTree(t, tmp), committed, "run go generate ./... from the repository root")
 }
 

@@ -83,6 +83,13 @@ type Def struct {
 	Union       *Union   // KindUnion
 	Unions      []*Union // the unions that list this definition as a member
 	UsedBy      []*Field // the properties whose type refers to this definition
+
+	// Examples are the definition's examples as compact JSON, keys in
+	// document order, for writers that show them.
+	Examples []json.RawMessage
+	// Source is the definition as written, keys in document order, for
+	// writers that republish it (the AsyncAPI components).
+	Source *node
 }
 
 // Location is the definition's address relative to the schema directory,
