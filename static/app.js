@@ -57,15 +57,14 @@ function byId(id) {
 }
 
 /**
- * @template {Element} T
  * @param {ParentNode} root
  * @param {string} selector
- * @returns {T}
+ * @returns {HTMLElement}
  */
 function pick(root, selector) {
   const el = root.querySelector(selector);
-  if (el === null) throw new Error(`missing ${selector}`);
-  return /** @type {T} */ (el);
+  if (!(el instanceof HTMLElement)) throw new Error(`missing ${selector}`);
+  return el;
 }
 
 const ui = {
@@ -381,7 +380,7 @@ function makeRow(product, total) {
   const info = pick(item, ".product-info");
   info.textContent = product.info;
   info.hidden = !product.info;
-  const totalEl = /** @type {HTMLElement} */ (pick(item, '[slot="orders"]'));
+  const totalEl = pick(item, '[slot="orders"]');
   totalEl.textContent = String(total);
   const button = /** @type {HTMLButtonElement} */ (pick(item, ".order-btn"));
   button.setAttribute("aria-label", `Place an order for ${product.name}`);
