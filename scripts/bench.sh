@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Microbenchmarks with medians, then the standard load matrix against a
+# server on loopback. Writes bench/out/{micro.txt,report.html,report.json,
+# summary.md}.
+#
+#   BENCH_QUICK=1   a short matrix (1k sockets, 5 s runs) and -count=3
+#   BENCH_MICRO=0   skip the microbenchmarks
+#   BENCH_LOAD=0    skip the load matrix
+#   BENCH_COUNT=n   -count of the microbenchmarks (default 6)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+out=bench/out
+mkdir -p "$out"
+quick=${BENCH_QUICK:-0}
+count=${BENCH_COUNT:-6}
+[ "$quick" = 1 ] && count=${BENCH_COUNT:-3}
+
+if [ "${BENCH_MICRO:-1}" != 0 ]; then
+  echo "== microbenchmarks (-count=$count)"
+  pkgs=()
+  for p in ./api/ ./internal/hub/ ./handlers/; do
+    if grep -lq '^func Benchmark' "$p"*_test.go 2>/dev/null; then pkgs+=("$p"); fi
+  done
+  $GO test -run '^$' -bench . -benchmem -count "$count" "${pkgs[@]}" | tee "$out/micro.txt"
+  echo "== medians"
+  if ! timeout 120 $GO run golang.org/x/perf/cmd/benchstat@latest "$out/micro.txt" 2>/dev/null; then
+    # benchstat unavailable: the median of each benchmark's metrics.
+    awk '
+      /^Benchmark/ {
+        name = $1
+        for (i = 3; i + 1 <= NF; i += 2) {
+          key = name SUBSEP $(i + 1)
+          if (!(key in n)) order[++k] = key
+          v[key, ++n[key]] = $i
+        }
+      }
+      END {
+        for (j = 1; j <= k; j++) {
+          key = order[j]; m = n[key]
+          for (a = 1; a <= m; a++) s[a] = v[key, a]
+          for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (s[b] < s[a]) { t = s[a]; s[a] = s[b]; s[b] = t }
+          med = (m % 2) ? s[(m + 1) / 2] : (s[m / 2] + s[m / 2 + 1]) / 2
+          split(key, p, SUBSEP)
+          printf "%-60s %14.4g %s\n", p[1], med, p[2]
+        }
+      }' "$out/micro.txt"
+  fi
+fi
+
+[ "${BENCH_LOAD:-1}" = 0 ] && exit 0
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "== building the server and loadgen"
+$GO build -o "$tmp/liveorders" .
+$GO build -o "$tmp/loadgen" ./cmd/loadgen
+
+runs=()
+load() { # name, loadgen flags…
+  local name=$1; shift
+  local f="$tmp/run${#runs[@]}.json"
+  echo "== $name"
+  # Each run bounds itself; the timeout only guards against a hung server.
+  timeout 600 "$tmp/loadgen" -server-cmd "$tmp/liveorders" -name "$name" -json "$f" "$@" >/dev/null
+  runs+=("$f")
+}
+
+if [ "$quick" = 1 ]; then
+  load "1k sockets, 20/s"            -sockets 1000  -rate 20 -duration 5s
+  load "1k sockets, 50/s"            -sockets 1000  -rate 50 -duration 5s
+  load "1k sockets, 20/s, switch 2s" -sockets 1000  -rate 20 -duration 5s -switch 2s
+  load "1k sockets idle"             -sockets 1000  -rate 0  -duration 1s -drain 0
+else
+  load "1k sockets, 20/s"            -sockets 1000  -rate 20 -duration 15s
+  load "1k sockets, 50/s"            -sockets 1000  -rate 50 -duration 15s
+  load "10k sockets, 20/s"           -sockets 10000 -rate 20 -duration 15s
+  load "10k sockets, 50/s"           -sockets 10000 -rate 50 -duration 15s
+  load "1k sockets, 20/s, switch 2s" -sockets 1000  -rate 20 -duration 15s -switch 2s
+  load "10k sockets idle"            -sockets 10000 -rate 0  -duration 1s -drain 0 -settle 3s
+fi
+
+"$tmp/loadgen" report -json "$out/report.json" -html "$out/report.html" -md "$out/summary.md" "${runs[@]}"
+echo "== wrote $out/report.html, $out/report.json, $out/summary.md"
