@@ -1,7 +1,7 @@
 # Thin targets; longer logic lives in scripts/.
 GO ?= go
 
-.PHONY: run test generate check bench e2e fuzz
+.PHONY: run test generate check bench e2e fuzz screenshot
 
 ## run: serve the API, the socket and the web client on :3000
 run:
@@ -30,3 +30,7 @@ e2e:
 ## fuzz: each fuzz target briefly (FUZZTIME=20s)
 fuzz:
 	scripts/fuzz.sh
+
+## screenshot: regenerate docs/screenshot.png with the headless browser
+screenshot:
+	UPDATE_SCREENSHOT=1 $(GO) test -count=1 -run BrowserScreenshot ./internal/browsertest/
