@@ -23,12 +23,17 @@ import (
 	"github.com/liveorders/liveorders/internal/catalogue"
 	"github.com/liveorders/liveorders/internal/hub"
 	"github.com/liveorders/liveorders/internal/memstore"
+	"github.com/liveorders/liveorders/internal/natsbus"
+	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/sim"
 )
 
 // shutdownTimeout bounds a graceful shutdown: sockets get their 1001 close
 // and pending frames within it, or are cut.
 const shutdownTimeout = 5 * time.Second
+
+// openTimeout bounds connecting to NATS and replaying the log at start.
+const openTimeout = time.Minute
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -48,6 +53,8 @@ type config struct {
 	catalogue      string
 	allowedOrigins string
 	production     bool
+	dataDir        string
+	natsURL        string
 	logLevel       string
 	logFormat      string
 }
@@ -71,6 +78,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.allowedOrigins, "allowed-origins", env("LIVEORDERS_ALLOWED_ORIGINS", ""), "comma-separated origins allowed to call the API and open sockets, \"*\" for any, \"scheme://host:*\" for any port; empty: same origin and localhost (LIVEORDERS_ALLOWED_ORIGINS)")
 	production := env("LIVEORDERS_PRODUCTION", "false")
 	fs.Func("production", "strict origins, no mock controls (LIVEORDERS_PRODUCTION)", func(s string) error { production = s; return nil })
+	fs.StringVar(&c.dataDir, "data-dir", env("LIVEORDERS_DATA_DIR", ""), "keep orders and added products in this directory (an embedded NATS JetStream); empty: in memory (LIVEORDERS_DATA_DIR)")
+	fs.StringVar(&c.natsURL, "nats-url", env("LIVEORDERS_NATS_URL", ""), "share state with other instances through the NATS JetStream server at this URL; empty: single instance (LIVEORDERS_NATS_URL)")
 	fs.StringVar(&c.logLevel, "log-level", env("LIVEORDERS_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEORDERS_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LIVEORDERS_LOG_FORMAT", "text"), "text or json (LIVEORDERS_LOG_FORMAT)")
 	// -production alone means true, like a boolean flag.
@@ -86,6 +95,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	var err error
+	if c.dataDir != "" && c.natsURL != "" {
+		return c, errors.New("-data-dir and -nats-url exclude each other: the NATS server keeps the data")
+	}
 	if c.simulate, err = parseDuration(*simulate); err != nil {
 		return c, fmt.Errorf("-simulate: %w", err)
 	}
@@ -141,8 +153,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	store, err := memstore.New(state, memstore.Config{})
-	if err != nil {
+	var store orders.Store
+	var shared *natsbus.Store // nil: in memory
+	if cfg.dataDir != "" || cfg.natsURL != "" {
+		octx, cancel := context.WithTimeout(ctx, openTimeout)
+		shared, err = natsbus.Open(octx, natsbus.Options{URL: cfg.natsURL, DataDir: cfg.dataDir}, state, natsbus.Config{Logger: log})
+		cancel()
+		if err != nil {
+			return err
+		}
+		defer shared.Close() // after the hub and the simulation have stopped
+		store = shared
+	} else if store, err = memstore.New(state, memstore.Config{}); err != nil {
 		return err
 	}
 
@@ -155,7 +177,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	simulation := sim.New(store, sim.Config{Interval: cfg.simulate, Seed: cfg.seed, Products: h.ProductIDs, Logger: log})
 	simDone := make(chan struct{})
-	go func() { defer close(simDone); simulation.Run(life) }()
+	go func() {
+		defer close(simDone)
+		if shared == nil {
+			simulation.Run(life)
+			return
+		}
+		// Instances sharing a log share one simulated stream: the holder
+		// of the lease runs it.
+		shared.Hold(life, "simulate", natsbus.LeaseConfig{}, simulation.Run)
+	}()
 	defer func() { end(); <-simDone }()
 
 	var origins []string
@@ -174,7 +205,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	fmt.Fprintf(stdout, "liveorders listening on http://%s\n", ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String(), "simulate", cfg.simulate, "seed", cfg.seed, "production", cfg.production)
+	log.Info("listening", "addr", ln.Addr().String(), "simulate", cfg.simulate, "data-dir", cfg.dataDir, "nats-url", cfg.natsURL, "seed", cfg.seed, "production", cfg.production)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -1,0 +1,106 @@
+package testenv
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/liveorders/liveorders/internal/natsbus"
+	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// natsReady bounds how long a test nats-server may take to start, and a
+// store to replay its log.
+const natsReady = 10 * time.Second
+
+// NATSServer is a real nats-server with JetStream on a loopback port, its
+// file storage in a temporary directory that outlives restarts.
+type NATSServer struct {
+	// URL is nats://127.0.0.1:PORT; it stays the same across restarts.
+	URL string
+
+	t    testing.TB
+	opts server.Options
+	srv  *server.Server
+}
+
+// NATS starts a nats-server with JetStream on a random loopback port and
+// shuts it down when the test ends.
+func NATS(t testing.TB) *NATSServer {
+	t.Helper()
+	n := &NATSServer{t: t, opts: server.Options{
+		Host:      "127.0.0.1",
+		Port:      server.RANDOM_PORT,
+		JetStream: true,
+		StoreDir:  t.TempDir(),
+		NoLog:     true,
+		NoSigs:    true,
+	}}
+	n.Start()
+	n.opts.Port = n.srv.Addr().(*net.TCPAddr).Port
+	n.URL = n.srv.ClientURL()
+	t.Cleanup(n.Stop)
+	return n
+}
+
+// Start starts the server again after Stop, on the same port with the same
+// storage. It does nothing if the server is running.
+func (n *NATSServer) Start() {
+	n.t.Helper()
+	if n.srv != nil {
+		return
+	}
+	opts := n.opts
+	srv, err := server.NewServer(&opts)
+	if err != nil {
+		n.t.Fatalf("testenv: nats-server: %v", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(natsReady) {
+		srv.Shutdown()
+		n.t.Fatalf("testenv: nats-server did not start")
+	}
+	n.srv = srv
+}
+
+// Stop shuts the server down and waits for it; it is safe to call more
+// than once.
+func (n *NATSServer) Stop() {
+	if n.srv == nil {
+		return
+	}
+	n.srv.Shutdown()
+	n.srv.WaitForShutdown()
+	n.srv = nil
+}
+
+// Restart stops the server and starts it again with the same storage.
+func (n *NATSServer) Restart() {
+	n.t.Helper()
+	n.Stop()
+	n.Start()
+}
+
+// Store connects a new natsbus store holding st to the server, the way an
+// instance started with -nats-url does, and closes it when the test ends.
+func (n *NATSServer) Store(t testing.TB, st orders.State, cfg natsbus.Config) *natsbus.Store {
+	t.Helper()
+	nc, err := natsbus.Dial(n.URL, t.Name())
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), natsReady)
+	defer cancel()
+	s, err := natsbus.New(ctx, nc, st, cfg)
+	if err != nil {
+		nc.Close()
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		nc.Close()
+	})
+	return s
+}
