@@ -126,7 +126,11 @@ func decodeBody(c *fiber.Ctx, def, name string, dst any) error {
 		return invalid(name, vs)
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
-		return problem(http.StatusBadRequest, api.ErrorCodeInvalidPayload, err.Error())
+		// The schema counts 3.0 as an integer; encoding/json does not.
+		plain, merr := json.Marshal(v)
+		if merr != nil || json.Unmarshal(plain, dst) != nil {
+			return problem(http.StatusBadRequest, api.ErrorCodeInvalidPayload, "the body does not fit "+name)
+		}
 	}
 	return nil
 }

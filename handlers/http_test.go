@@ -116,3 +116,26 @@ func TestCORSAndOrigins(t *testing.T) {
 		}
 	})
 }
+
+func TestIntegralFloatAmountIsAccepted(t *testing.T) {
+	srv := testenv.Start(t, testenv.Options{})
+	resp, body := srv.Post(t, "/orders/A1", `{"amount":2.0}`)
+	if resp.StatusCode != 200 || string(body) != `{"id":"A1","total":5}` {
+		t.Fatalf("POST amount 2.0: %d %s", resp.StatusCode, body)
+	}
+	c := srv.Dial(t, "electronics", api.Subprotocol)
+	c.Next(wait)
+	c.Next(wait)
+	c.Send(`{"cmd":"place-order","payload":{"id":"A1","amount":1e0},"ref":"f"}`)
+	for {
+		switch m := c.Next(wait).(type) {
+		case api.Placed:
+			if m.Total != 6 {
+				t.Fatalf("placed %+v, want total 6", m)
+			}
+			return
+		case api.Error:
+			t.Fatalf("refused a schema-valid amount: %+v", m)
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"io/fs"
 	"mime"
 	"path"
@@ -33,20 +31,9 @@ func (srv *Server) staticRoutes() {
 }
 
 func fileHandler(name string, body []byte) fiber.Handler {
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
 	ctype := mime.TypeByExtension(path.Ext(name))
 	if ctype == "" {
 		ctype = "application/octet-stream"
 	}
-	return func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderETag, etag)
-		c.Set(fiber.HeaderCacheControl, "no-cache")
-		c.Set("X-Content-Type-Options", "nosniff")
-		if c.Get(fiber.HeaderIfNoneMatch) == etag {
-			return c.SendStatus(fiber.StatusNotModified)
-		}
-		c.Set(fiber.HeaderContentType, ctype)
-		return c.Send(body)
-	}
+	return typedFile(ctype, body)
 }
