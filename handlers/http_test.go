@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/internal/testenv"
@@ -136,6 +137,21 @@ func TestIntegralFloatAmountIsAccepted(t *testing.T) {
 			return
 		case api.Error:
 			t.Fatalf("refused a schema-valid amount: %+v", m)
+		}
+	}
+}
+
+// TestStopRightAfterStart: a server stopped before it accepted anything
+// still stops (its listener is closed, not served forever).
+func TestStopRightAfterStart(t *testing.T) {
+	for range 20 {
+		srv := testenv.Start(t, testenv.Options{})
+		done := make(chan struct{})
+		go func() { srv.Stop(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Stop did not return")
 		}
 	}
 }

@@ -16,6 +16,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"runtime"
@@ -119,10 +120,12 @@ type Server struct {
 
 	ready atomic.Bool
 
-	mu       sync.Mutex
-	sessions map[*session]struct{}
-	closing  bool
-	handlers sync.WaitGroup
+	mu        sync.Mutex
+	sessions  map[*session]struct{}
+	closing   bool // no new sessions
+	stopping  bool // Shutdown has begun: no new listeners
+	listeners []net.Listener
+	handlers  sync.WaitGroup
 
 	stopBeat chan struct{}
 	beatDone chan struct{}
@@ -162,8 +165,22 @@ func New(cfg Config) *Server {
 // App returns the Fiber app, for tests that drive it directly.
 func (srv *Server) App() *fiber.App { return srv.app }
 
-// Serve serves on ln until Shutdown.
-func (srv *Server) Serve(ln net.Listener) error { return srv.app.Listener(ln) }
+// Serve serves on ln until Shutdown, which closes ln. It may be called
+// after Shutdown: it then closes ln and returns at once.
+func (srv *Server) Serve(ln net.Listener) error {
+	srv.mu.Lock()
+	if srv.stopping {
+		srv.mu.Unlock()
+		return ln.Close()
+	}
+	srv.listeners = append(srv.listeners, ln)
+	srv.mu.Unlock()
+	err := srv.app.Listener(ln)
+	if errors.Is(err, net.ErrClosed) {
+		return nil // closed by Shutdown
+	}
+	return err
+}
 
 func (srv *Server) routes() {
 	app := srv.app
@@ -302,7 +319,16 @@ func (srv *Server) heartbeat() {
 // bounded by ctx; sockets still open then are cut.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	srv.ready.Store(false)
+	srv.mu.Lock()
+	srv.stopping = true
+	listeners := srv.listeners
+	srv.mu.Unlock()
 	err := srv.app.ShutdownWithContext(ctx)
+	// Fiber only closes listeners it has started accepting on; one handed
+	// to Serve just before Shutdown would otherwise be served forever.
+	for _, ln := range listeners {
+		_ = ln.Close()
+	}
 	srv.mu.Lock()
 	srv.closing = true
 	srv.mu.Unlock()

@@ -16,13 +16,13 @@ import (
 func pair(b *testing.B, mode string) (a, c *testenv.Server) {
 	b.Helper()
 	if mode == "memory" {
-		a = testenv.Start(b, testenv.Options{State: catalogue.Default()})
+		a = serving(b, testenv.Start(b, testenv.Options{State: catalogue.Default()}))
 		return a, a
 	}
 	n := testenv.NATS(b)
 	st := catalogue.Default()
-	a = testenv.Start(b, testenv.Options{State: st, Store: n.Store(b, st, natsbus.Config{})})
-	c = testenv.Start(b, testenv.Options{State: st, Store: n.Store(b, st, natsbus.Config{})})
+	a = serving(b, testenv.Start(b, testenv.Options{State: st, Store: n.Store(b, st, natsbus.Config{})}))
+	c = serving(b, testenv.Start(b, testenv.Options{State: st, Store: n.Store(b, st, natsbus.Config{})}))
 	return a, c
 }
 

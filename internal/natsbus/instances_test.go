@@ -25,7 +25,17 @@ const pollEvery = 10 * time.Millisecond
 func instance(t *testing.T, n *testenv.NATSServer) *testenv.Server {
 	t.Helper()
 	st := catalogue.Default()
-	return testenv.Start(t, testenv.Options{State: st, Store: n.Store(t, st, natsbus.Config{})})
+	return serving(t, testenv.Start(t, testenv.Options{State: st, Store: n.Store(t, st, natsbus.Config{})}))
+}
+
+// serving returns s once it answers HTTP: a server stopped before its
+// listener is served would never stop serving it.
+func serving(t testing.TB, s *testenv.Server) *testenv.Server {
+	t.Helper()
+	if resp, body := s.Get(t, "/healthz"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /healthz: %d %s", resp.StatusCode, body)
+	}
+	return s
 }
 
 // view is a v1 socket client that keeps the latest total of each product
@@ -316,5 +326,9 @@ func TestInstanceRestart(t *testing.T) {
 	p, ok := b.Hub.Product("electronics", "A3")
 	if !ok || p.Name != "Kettle" || p.Total != 4 {
 		t.Fatalf("after restart A3 = %+v, %v; want Kettle with total 4", p, ok)
+	}
+	resp, body = b.Post(t, "/orders/A3", `{"amount":1}`)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"total":5`) {
+		t.Fatalf("order after restart: %d %s, want total 5", resp.StatusCode, body)
 	}
 }

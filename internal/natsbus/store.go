@@ -58,7 +58,6 @@ type Store struct {
 	mu       sync.Mutex
 	state    orders.State
 	cats     map[string]int    // category name → index in state.Categories
-	prefixes map[string]int    // category prefix → index in state.Categories
 	ids      map[string][2]int // product id → category index, product index
 	addSeq   map[string]uint64 // category name → stream seq of its last product event
 	watchers map[*watcher]struct{}
@@ -104,7 +103,6 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 		timeout:  cfg.PublishTimeout,
 		state:    clone(initial),
 		cats:     make(map[string]int),
-		prefixes: make(map[string]int),
 		ids:      make(map[string][2]int),
 		addSeq:   make(map[string]uint64),
 		watchers: make(map[*watcher]struct{}),
@@ -116,7 +114,6 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 			return nil, fmt.Errorf("natsbus: category %q: prefix %q cannot be a subject token", c.Name, c.Prefix)
 		}
 		s.cats[c.Name] = ci
-		s.prefixes[c.Prefix] = ci
 		for pi, p := range c.Products {
 			s.ids[p.ID] = [2]int{ci, pi}
 		}
