@@ -13,7 +13,22 @@ import (
 // definition of its own cmd (not the whole Command union), so a refusal
 // names the real fault, and returns either the command or the Error message
 // to send back. It never panics, whatever data holds.
+//
+// A frame is first read by scanCommand, which decodes it straight into its
+// command and checks it on the way, and accepts only frames the schema
+// certainly accepts. Any other frame takes the slow path: encoding/json into
+// a generic value, the validator, then the typed decode. Refusals all come
+// from the slow path, so their codes, messages and details do not depend on
+// the fast one.
 func ParseCommand(data []byte) (Command, *Error) {
+	if cmd, ok := scanCommand(data); ok {
+		return cmd, nil
+	}
+	return parseCommandSlow(data)
+}
+
+// parseCommandSlow is ParseCommand without scanCommand.
+func parseCommandSlow(data []byte) (Command, *Error) {
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
 		return nil, &Error{Code: ErrorCodeInvalidJSON, Message: "invalid JSON: " + err.Error()}

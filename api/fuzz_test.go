@@ -14,7 +14,9 @@ import (
 // every command fixture and every example of commands.schema.json. Whatever
 // the frame, ParseCommand returns a command or an *api.Error, never both;
 // it accepts only what the command's own definition accepts, and what it
-// accepts encodes and parses back to the same command.
+// accepts encodes and parses back to the same command. Its fast path
+// accepts only what the slow path accepts, as the same command, and takes
+// every command as it encodes.
 func FuzzDecodeCommand(f *testing.F) {
 	for _, fx := range loadFixtures(f) {
 		if fx.isCommand() {
@@ -31,6 +33,9 @@ func FuzzDecodeCommand(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if fast, ok := api.ScanCommand(data); ok {
+			checkSameAsSlow(t, data, fast)
+		}
 		cmd, perr := api.ParseCommand(data)
 		if (cmd == nil) == (perr == nil) {
 			t.Fatalf("ParseCommand(%q) = %#v, %#v: want exactly one", data, cmd, perr)
@@ -61,6 +66,10 @@ func FuzzDecodeCommand(f *testing.F) {
 		}
 		if vs := schema.Validate(def, mustDecodeAny(t, out)); vs != nil {
 			t.Fatalf("%#v encodes as %s, which %s refuses: %v", cmd, out, def, vs)
+		}
+		fast, ok := api.ScanCommand(out)
+		if !ok || !reflect.DeepEqual(fast, cmd) {
+			t.Fatalf("%s, the encoding of %#v, is not taken by the fast path (%#v, %t)", out, cmd, fast, ok)
 		}
 		again, perr := api.ParseCommand(out)
 		if perr != nil {

@@ -43,6 +43,10 @@ func goFiles(m *Model, dir string) ([]output, error) {
 			return nil, fmt.Errorf("go: %s: %w", unionFile, err)
 		}
 		outs = append(outs, output{path: filepath.Join(dir, unionFile), data: data})
+		if data, err = strictGoFile(m); err != nil {
+			return nil, fmt.Errorf("go: %s: %w", strictFile, err)
+		}
+		outs = append(outs, output{path: filepath.Join(dir, strictFile), data: data})
 	}
 	return outs, nil
 }
@@ -122,7 +126,7 @@ func (g *goWriter) bytes(header string) ([]byte, error) {
 	fmt.Fprintf(&b, "%s\n\npackage api\n\n", header)
 	if len(g.imports) > 0 {
 		b.WriteString("import (\n")
-		for _, imp := range []string{"encoding/json", "fmt"} {
+		for _, imp := range []string{"encoding/json", "fmt", "regexp", "strconv", "unicode/utf8"} {
 			if g.imports[imp] {
 				fmt.Fprintf(&b, "\t%q\n", imp)
 			}

@@ -43,9 +43,13 @@ var RequestSchemas = map[RequestKind]string{
 }
 
 // DecodeRequest decodes a Request, choosing the member type by its "kind"
-// property. It does not validate data against the schema. A value of "kind"
-// that names no member gives an *UnknownKindError.
+// property. It does not validate data against the schema, though it first
+// tries scanRequest, which is faster on the frames that are valid. A value of
+// "kind" that names no member gives an *UnknownKindError.
 func DecodeRequest(data []byte) (Request, error) {
+	if v, ok := scanRequest(data); ok {
+		return v, nil
+	}
 	var head struct {
 		Kind RequestKind `json:"kind"`
 	}

@@ -1,0 +1,754 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/invopop/jsonschema"
+)
+
+// strictFile holds the strict decoders: for each union, a decoder that reads
+// a frame straight into its member's type and checks every validation
+// keyword on the way. It accepts only what the schema accepts, and gives up
+// on anything it is not sure of, such as 1.0 for an integer, a duplicate
+// member or a byte that is not UTF-8; its caller then takes the slow path
+// through encoding/json and the validator, which gives the same answer.
+const strictFile = "validate.gen.go"
+
+// maxSafeInt is the largest integer magnitude a float64 holds exactly.
+const maxSafeInt = 1 << 53
+
+// strictGen renders strictFile.
+type strictGen struct {
+	g        *goWriter // the functions
+	patterns []strictPattern
+	byRegexp map[string]string // pattern → variable
+	tmp      int               // suffix of the next temporary variable
+}
+
+type strictPattern struct{ name, pattern string }
+
+// strictDefs returns the definitions the strict decoders read: the union
+// members and every definition their properties reach, in model order.
+func strictDefs(m *Model) []*Def {
+	seen := map[*Def]bool{}
+	var visit func(d *Def)
+	visitType := func(t *Type) {
+		for ; t != nil; t = t.Items {
+			if t.Kind == TypeDef {
+				visit(t.Def)
+			}
+		}
+	}
+	visit = func(d *Def) {
+		if seen[d] {
+			return
+		}
+		seen[d] = true
+		for _, f := range d.Fields {
+			visitType(f.Type)
+		}
+		visitType(d.Items)
+	}
+	for _, u := range m.Unions() {
+		for _, mb := range u.Members {
+			visit(mb.Def)
+		}
+	}
+	var out []*Def
+	for _, d := range m.Defs {
+		if seen[d] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// strictGoFile renders strictFile for a model with unions.
+func strictGoFile(m *Model) ([]byte, error) {
+	sg := &strictGen{g: newGoWriter(), byRegexp: map[string]string{}}
+	for _, u := range m.Unions() {
+		sg.union(u)
+	}
+	for _, d := range strictDefs(m) {
+		switch d.Kind {
+		case KindObject:
+			sg.object(d)
+		case KindString, KindInteger, KindNumber:
+			sg.scalarCheck(d)
+		}
+	}
+	out := newGoWriter()
+	out.imports = sg.g.imports
+	if len(sg.patterns) > 0 {
+		out.imports["regexp"] = true
+		out.p("// The patterns of the schema, as the validator compiles them.")
+		out.p("var (")
+		for _, p := range sg.patterns {
+			out.p("\t%s = regexp.MustCompile(%s)", p.name, strconv.Quote(p.pattern))
+		}
+		out.p(")")
+		out.p("")
+	}
+	out.body.Write(sg.g.body.Bytes())
+	out.p("")
+	out.scannerRuntime()
+	return out.bytes(goHeaderPrefix + ". DO NOT EDIT.")
+}
+
+func (sg *strictGen) p(format string, args ...any) { sg.g.p(format, args...) }
+
+// union writes scan<Union>, which tries each member in turn: at most one
+// accepts, since their discriminators differ.
+func (sg *strictGen) union(u *Union) {
+	d := u.Def
+	sg.p("")
+	sg.g.doc("", fmt.Sprintf("scan%s decodes data as a %s when data is certainly valid against the definition of the member its %q names, and reports false otherwise, without saying why.",
+		d.Name, d.Name, u.Property))
+	sg.p("func scan%s(data []byte) (%s, bool) {", d.Name, d.Name)
+	for _, m := range u.Members {
+		sg.p("\tif v, ok := scanAs[%s](data); ok {", m.Def.Name)
+		sg.p("\t\treturn v, true")
+		sg.p("\t}")
+	}
+	sg.p("\treturn nil, false")
+	sg.p("}")
+}
+
+// scalarCheck writes the check method of a scalar definition with
+// validation keywords.
+func (sg *strictGen) scalarCheck(d *Def) {
+	if !sg.hasCheck(d) {
+		return
+	}
+	prim := d.Schema.Type
+	pre, conds := sg.rules(d.Schema, prim, "x", "", "pattern"+d.Name)
+	sg.p("")
+	sg.g.doc("", fmt.Sprintf("check reports whether v satisfies the validation keywords of %s.", d.Name))
+	sg.p("func (v %s) check() bool {", d.Name)
+	sg.p("\tx := %s(v)", goPrim[prim])
+	for _, s := range pre {
+		sg.p("\t%s", s)
+	}
+	sg.p("\treturn %s", strings.Join(conds, " && "))
+	sg.p("}")
+}
+
+// hasCheck reports whether scalarCheck writes a check method for d.
+func (sg *strictGen) hasCheck(d *Def) bool {
+	s := d.Schema
+	switch d.Kind {
+	case KindString:
+		return s.MinLength != nil || s.MaxLength != nil || s.Pattern != ""
+	case KindInteger, KindNumber:
+		return s.Minimum != "" || s.Maximum != "" || s.ExclusiveMinimum != "" || s.ExclusiveMaximum != ""
+	}
+	return false
+}
+
+// object writes the scan method of an object definition: members in any
+// order, each at most once, no member the schema does not name, every
+// required member present.
+func (sg *strictGen) object(d *Def) {
+	sg.p("")
+	sg.g.doc("", fmt.Sprintf("scan decodes one %s from s into v, and reports false unless it is certainly valid.", d.Name))
+	sg.p("func (v *%s) scan(s *scanner) bool {", d.Name)
+	switch {
+	case len(d.Fields) == 0:
+		sg.p("\treturn s.take('{') && s.take('}')")
+		sg.p("}")
+		return
+	case len(d.Fields) > 64:
+		sg.p("\treturn false // more members than the decoder tracks")
+		sg.p("}")
+		return
+	}
+	var required uint64
+	for i, f := range d.Fields {
+		if f.Required {
+			required |= 1 << i
+		}
+	}
+	sg.p("\tif !s.take('{') {")
+	sg.p("\t\treturn false")
+	sg.p("\t}")
+	sg.p("\tvar seen uint64")
+	sg.p("\tfor more := !s.take('}'); more; more = s.more('}') {")
+	sg.p("\t\tswitch string(s.key()) {")
+	for i, f := range d.Fields {
+		bit := fmt.Sprintf("1<<%d", i)
+		sg.p("\t\tcase %s:", strconv.Quote(f.Name))
+		sg.p("\t\t\tif seen&(%s) != 0 {", bit)
+		sg.p("\t\t\t\treturn false")
+		sg.p("\t\t\t}")
+		sg.p("\t\t\tseen |= %s", bit)
+		sg.field(f, "\t\t\t")
+	}
+	sg.p("\t\tdefault:")
+	sg.p("\t\t\treturn false")
+	sg.p("\t\t}")
+	sg.p("\t}")
+	sg.p("\treturn !s.failed && seen&%#x == %#x", required, required)
+	sg.p("}")
+}
+
+// field writes the statements that read the value of f into v.
+func (sg *strictGen) field(f *Field, ind string) {
+	dst := "v." + f.GoName
+	if f.Const != nil {
+		sg.constValue(f, dst, ind)
+		return
+	}
+	if f.Type.Kind == TypeDef && f.Type.Def.Kind == KindObject && !f.Required {
+		sg.p("%s%s = new(%s)", ind, dst, f.Type.Def.Name)
+		sg.p("%sif !%s.scan(s) {", ind, dst)
+		sg.p("%s\treturn false", ind)
+		sg.p("%s}", ind)
+		return
+	}
+	sg.value(f.Type, f.Schema, dst, ind, f.Owner.Name+f.GoName)
+}
+
+// constValue reads a property that has a const.
+func (sg *strictGen) constValue(f *Field, dst, ind string) {
+	var cond string
+	switch c := f.Const.Value.(type) {
+	case string:
+		cond = fmt.Sprintf("!s.lit(%s)", strconv.Quote(c))
+	case int64:
+		cond = fmt.Sprintf("n, ok := s.integer(); !ok || n != %d", c)
+	case bool:
+		cond = fmt.Sprintf("b, ok := s.boolean(); !ok || b != %t", c)
+	default:
+		cond = "true" // a number constant: left to the validator
+	}
+	sg.p("%sif %s {", ind, cond)
+	sg.p("%s\treturn false", ind)
+	sg.p("%s}", ind)
+	sg.p("%s%s = %s", ind, dst, goConst(f))
+}
+
+// value writes the statements that read a value of type t into dst, which
+// ps, the property or items schema, constrains besides t. name names a
+// pattern that ps holds.
+func (sg *strictGen) value(t *Type, ps *jsonschema.Schema, dst, ind, name string) {
+	if ps != nil && (ps.Const != nil || len(ps.Enum) > 0) {
+		sg.p("%sreturn false // a constant the decoder does not model", ind)
+		return
+	}
+	fail := func(cond string) {
+		sg.p("%sif %s {", ind, cond)
+		sg.p("%s\treturn false", ind)
+		sg.p("%s}", ind)
+	}
+	switch t.Kind {
+	case TypeArray:
+		if ps == nil || ps.Items == nil {
+			sg.p("%sreturn false // an array without its schema", ind)
+			return
+		}
+		sg.list(goType(t, false), t.Items, ps, ps.Items, dst, ind, name)
+		return
+	case TypePrim:
+		x := sg.temp()
+		sg.read(t.Prim, x, ind)
+		pre, conds := sg.rules(ps, t.Prim, x, x+"exact", "pattern"+name)
+		sg.check(pre, conds, ind)
+		sg.p("%s%s = %s", ind, dst, x)
+		return
+	}
+	d := t.Def
+	switch d.Kind {
+	case KindObject:
+		fail("!" + dst + ".scan(s)")
+		return
+	case KindArray:
+		sg.list(d.Name, d.Items, d.Schema, d.Schema.Items, dst, ind, name)
+		_, conds := sg.rules(ps, "array", dst, "", "")
+		sg.check(nil, conds, ind)
+		return
+	case KindConst:
+		fail(fmt.Sprintf("!s.lit(%s)", d.Name))
+		sg.p("%s%s = %s", ind, dst, d.Name)
+		return
+	}
+	prim := d.Schema.Type
+	x := sg.temp()
+	sg.read(prim, x, ind)
+	conv := fmt.Sprintf("%s(%s)", d.Name, x)
+	var conds []string
+	switch d.Kind {
+	case KindEnum:
+		conds = append(conds, conv+".Valid()")
+	case KindIntEnum:
+		conv = fmt.Sprintf("%s(int(%s))", d.Name, x)
+		conds = append(conds, fmt.Sprintf("int64(int(%s)) == %s", x, x), conv+".Valid()")
+	case KindNumber:
+		if d.Schema.Minimum != "" || d.Schema.Maximum != "" || d.Schema.ExclusiveMinimum != "" || d.Schema.ExclusiveMaximum != "" {
+			conds = append(conds, x+"exact")
+		}
+		fallthrough
+	default:
+		if sg.hasCheck(d) {
+			conds = append(conds, conv+".check()")
+		}
+	}
+	pre, more := sg.rules(ps, prim, x, x+"exact", "pattern"+name)
+	sg.check(pre, append(conds, more...), ind)
+	sg.p("%s%s = %s", ind, dst, conv)
+}
+
+// check fails unless every condition holds.
+func (sg *strictGen) check(pre, conds []string, ind string) {
+	if len(conds) == 0 {
+		return
+	}
+	for _, s := range pre {
+		sg.p("%s%s", ind, s)
+	}
+	sg.p("%sif %s {", ind, negate(conds))
+	sg.p("%s\treturn false", ind)
+	sg.p("%s}", ind)
+}
+
+// negate returns the Go condition that fails when one of conds does.
+func negate(conds []string) string {
+	if len(conds) == 1 {
+		c := conds[0]
+		switch {
+		case strings.HasPrefix(c, "!") && !strings.ContainsAny(c, " &|"):
+			return c[1:]
+		case !strings.ContainsAny(c, " &|"):
+			return "!" + c
+		}
+	}
+	return "!(" + strings.Join(conds, " && ") + ")"
+}
+
+// read writes the statement that reads a scalar of JSON type prim into a
+// new variable x, failing on anything else.
+func (sg *strictGen) read(prim, x, ind string) {
+	call := map[string]string{
+		"string": x + ", ok := s.str()", "integer": x + ", ok := s.integer()",
+		"number": x + ", " + x + "exact, ok := s.number()", "boolean": x + ", ok := s.boolean()",
+	}[prim]
+	sg.p("%s%s", ind, call)
+	sg.p("%sif !ok {", ind)
+	sg.p("%s\treturn false", ind)
+	sg.p("%s}", ind)
+	if prim == "number" {
+		sg.p("%s_ = %sexact", ind, x)
+	}
+}
+
+// list writes the statements that read an array of items into dst, of Go
+// type goT; ls holds the array's keywords, is the items' own.
+func (sg *strictGen) list(goT string, items *Type, ls, is *jsonschema.Schema, dst, ind, name string) {
+	l := sg.temp()
+	sg.p("%sif !s.take('[') {", ind)
+	sg.p("%s\treturn false", ind)
+	sg.p("%s}", ind)
+	sg.p("%s%s := %s{}", ind, l, goT)
+	sg.p("%sfor more := !s.take(']'); more; more = s.more(']') {", ind)
+	it := sg.temp()
+	sg.p("%s\tvar %s %s", ind, it, goType(items, false))
+	sg.value(items, is, it, ind+"\t", name+"Item")
+	sg.p("%s\t%s = append(%s, %s)", ind, l, l, it)
+	sg.p("%s}", ind)
+	_, conds := sg.rules(ls, "array", l, "", "")
+	sg.check(nil, append([]string{"!s.failed"}, conds...), ind)
+	sg.p("%s%s = %s", ind, dst, l)
+}
+
+func (sg *strictGen) temp() string {
+	sg.tmp++
+	return "x" + strconv.Itoa(sg.tmp)
+}
+
+// rules returns the statements and the conditions, all of which must hold,
+// that check x, a Go value of JSON type prim, against the validation
+// keywords of s. For a number, exact names the variable that says whether
+// the number was a plain integer literal small enough to compare exactly.
+// pattern names the variable of a pattern that s holds.
+func (sg *strictGen) rules(s *jsonschema.Schema, prim, x, exact, pattern string) (pre, conds []string) {
+	if s == nil {
+		return nil, nil
+	}
+	switch prim {
+	case "string":
+		if s.MinLength != nil || s.MaxLength != nil {
+			n := x + "n"
+			pre = append(pre, fmt.Sprintf("%s := utf8.RuneCountInString(%s)", n, x))
+			sg.g.imports["unicode/utf8"] = true
+			if s.MinLength != nil {
+				conds = append(conds, fmt.Sprintf("%s >= %d", n, *s.MinLength))
+			}
+			if s.MaxLength != nil {
+				conds = append(conds, fmt.Sprintf("%s <= %d", n, *s.MaxLength))
+			}
+		}
+		if s.Pattern != "" {
+			conds = append(conds, sg.pattern(s.Pattern, pattern)+".MatchString("+x+")")
+		}
+	case "integer", "number":
+		lo, hi, never := intBounds(s)
+		limit := big.NewInt(math.MaxInt64)
+		if prim == "number" {
+			// Exact only for plain integer literals: the caller passes
+			// their variable, or checks it itself when exact is "".
+			limit = big.NewInt(maxSafeInt)
+			if exact != "" && (lo != nil || hi != nil || never) {
+				conds = append(conds, exact)
+			}
+		}
+		neg := new(big.Int).Neg(limit)
+		switch {
+		case never, lo != nil && lo.Cmp(limit) > 0, hi != nil && hi.Cmp(neg) < 0:
+			conds = append(conds, "false")
+			return pre, conds
+		}
+		if lo != nil && lo.Cmp(neg) > 0 {
+			conds = append(conds, fmt.Sprintf("%s >= %s", x, lo))
+		}
+		if hi != nil && hi.Cmp(limit) < 0 {
+			conds = append(conds, fmt.Sprintf("%s <= %s", x, hi))
+		}
+	case "array":
+		if s.MinItems != nil {
+			conds = append(conds, fmt.Sprintf("len(%s) >= %d", x, *s.MinItems))
+		}
+		if s.MaxItems != nil {
+			conds = append(conds, fmt.Sprintf("len(%s) <= %d", x, *s.MaxItems))
+		}
+	}
+	return pre, conds
+}
+
+// pattern returns the variable of a compiled pattern, named name when new.
+func (sg *strictGen) pattern(p, name string) string {
+	if v, ok := sg.byRegexp[p]; ok {
+		return v
+	}
+	v := name
+	for i := 2; sg.hasPattern(v); i++ {
+		v = name + strconv.Itoa(i)
+	}
+	sg.byRegexp[p] = v
+	sg.patterns = append(sg.patterns, strictPattern{v, p})
+	return v
+}
+
+func (sg *strictGen) hasPattern(name string) bool {
+	for _, p := range sg.patterns {
+		if p.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// intBounds turns the numeric keywords of s into the least and greatest
+// integers they allow (nil: no bound); never is true when a keyword is not
+// a number.
+func intBounds(s *jsonschema.Schema) (lo, hi *big.Int, never bool) {
+	rat := func(n string) *big.Rat {
+		r, ok := new(big.Rat).SetString(n)
+		if !ok {
+			never = true
+		}
+		return r
+	}
+	floor := func(r *big.Rat) *big.Int {
+		q, m := new(big.Int), new(big.Int)
+		q.DivMod(r.Num(), r.Denom(), m) // Euclidean: the floor, as the denominator is positive
+		return q
+	}
+	ceil := func(r *big.Rat) *big.Int { return new(big.Int).Neg(floor(new(big.Rat).Neg(r))) }
+	raise := func(b *big.Int) {
+		if lo == nil || b.Cmp(lo) > 0 {
+			lo = b
+		}
+	}
+	lower := func(b *big.Int) {
+		if hi == nil || b.Cmp(hi) < 0 {
+			hi = b
+		}
+	}
+	if n := string(s.Minimum); n != "" {
+		if r := rat(n); r != nil {
+			raise(ceil(r))
+		}
+	}
+	if n := string(s.ExclusiveMinimum); n != "" {
+		if r := rat(n); r != nil {
+			raise(new(big.Int).Add(floor(r), big.NewInt(1)))
+		}
+	}
+	if n := string(s.Maximum); n != "" {
+		if r := rat(n); r != nil {
+			lower(floor(r))
+		}
+	}
+	if n := string(s.ExclusiveMaximum); n != "" {
+		if r := rat(n); r != nil {
+			lower(new(big.Int).Sub(ceil(r), big.NewInt(1)))
+		}
+	}
+	return lo, hi, never
+}
+
+// scannerRuntime writes the JSON reader the strict decoders share.
+func (g *goWriter) scannerRuntime() {
+	g.imports["encoding/json"] = true
+	g.imports["strconv"] = true
+	g.imports["unicode/utf8"] = true
+	g.p(`// scanAs decodes data as a T, reporting false unless data is one JSON
+// object that T's definition certainly accepts.
+func scanAs[T any, P interface {
+	*T
+	scan(*scanner) bool
+}](data []byte) (T, bool) {
+	var v T
+	s := scanner{data: data}
+	if !P(&v).scan(&s) || !s.end() {
+		return v, false
+	}
+	return v, true
+}
+
+// scanner reads JSON for the strict decoders. It is strict where
+// encoding/json is lenient or lossy: it fails on invalid UTF-8 and on
+// numbers an integer cannot hold exactly.
+type scanner struct {
+	data   []byte
+	pos    int
+	failed bool // a syntax error, found by more or key
+}
+
+// space skips white space.
+func (s *scanner) space() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// take consumes c, after white space, if it comes next.
+func (s *scanner) take(c byte) bool {
+	s.space()
+	if s.pos < len(s.data) && s.data[s.pos] == c {
+		s.pos++
+		return true
+	}
+	return false
+}
+
+// more consumes the comma before another member or element and reports
+// true, or consumes end and reports false; anything else is a failure.
+func (s *scanner) more(end byte) bool {
+	s.space()
+	if s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ',':
+			s.pos++
+			return true
+		case end:
+			s.pos++
+			return false
+		}
+	}
+	s.failed = true
+	return false
+}
+
+// end reports whether nothing but white space is left, and nothing failed.
+func (s *scanner) end() bool {
+	s.space()
+	return !s.failed && s.pos == len(s.data)
+}
+
+// quoted reads a string token, quotes included, and reports whether it
+// holds an escape.
+func (s *scanner) quoted() (tok []byte, escaped, ok bool) {
+	s.space()
+	if s.pos >= len(s.data) || s.data[s.pos] != '"' {
+		return nil, false, false
+	}
+	for i := s.pos + 1; i < len(s.data); {
+		switch c := s.data[i]; {
+		case c == '"':
+			tok, s.pos = s.data[s.pos:i+1], i+1
+			return tok, escaped, true
+		case c == '\\':
+			escaped = true
+			i += 2
+		case c < 0x20:
+			return nil, false, false
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, n := utf8.DecodeRune(s.data[i:])
+			if r == utf8.RuneError && n == 1 {
+				return nil, false, false
+			}
+			i += n
+		}
+	}
+	return nil, false, false
+}
+
+// unquote decodes a string token with escapes as encoding/json does.
+func unquote(tok []byte) (string, bool) {
+	var v string
+	if json.Unmarshal(tok, &v) != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// str reads a string.
+func (s *scanner) str() (string, bool) {
+	tok, escaped, ok := s.quoted()
+	switch {
+	case !ok:
+		return "", false
+	case escaped:
+		return unquote(tok)
+	}
+	return string(tok[1 : len(tok)-1]), true
+}
+
+// lit reads a string and reports whether it is want.
+func (s *scanner) lit(want string) bool {
+	tok, escaped, ok := s.quoted()
+	switch {
+	case !ok:
+		return false
+	case escaped:
+		v, ok := unquote(tok)
+		return ok && v == want
+	}
+	return string(tok[1:len(tok)-1]) == want
+}
+
+// key reads a member name and the colon after it; on failure it returns
+// nil, which names no member.
+func (s *scanner) key() []byte {
+	tok, escaped, ok := s.quoted()
+	if !ok || !s.take(':') {
+		s.failed = true
+		return nil
+	}
+	if !escaped {
+		return tok[1 : len(tok)-1]
+	}
+	v, ok := unquote(tok)
+	if !ok {
+		s.failed = true
+		return nil
+	}
+	return []byte(v)
+}
+
+// integer reads an integer written without fraction or exponent, of
+// magnitude at most 2^53, so that the float64 the validator sees holds it
+// exactly.
+func (s *scanner) integer() (int64, bool) {
+	s.space()
+	i := s.pos
+	neg := i < len(s.data) && s.data[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var n int64
+	for ; i < len(s.data) && '0' <= s.data[i] && s.data[i] <= '9'; i++ {
+		if i-start == 16 {
+			return 0, false
+		}
+		n = n*10 + int64(s.data[i]-'0')
+	}
+	switch {
+	case i == start, s.data[start] == '0' && i-start > 1:
+		return 0, false
+	case i < len(s.data) && (s.data[i] == '.' || s.data[i] == 'e' || s.data[i] == 'E'):
+		return 0, false
+	}
+	if n > 1<<53 {
+		return 0, false
+	}
+	s.pos = i
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// number reads a number as encoding/json does; exact reports a plain
+// integer literal of at most 15 digits, which compares exactly.
+func (s *scanner) number() (v float64, exact, ok bool) {
+	s.space()
+	i := s.pos
+	digits := func() int {
+		start := i
+		for i < len(s.data) && '0' <= s.data[i] && s.data[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(s.data) && s.data[i] == '-' {
+		i++
+	}
+	start := i
+	n := digits()
+	if n == 0 || s.data[start] == '0' && n > 1 {
+		return 0, false, false
+	}
+	exact = n <= 15
+	if i < len(s.data) && s.data[i] == '.' {
+		i++
+		if digits() == 0 {
+			return 0, false, false
+		}
+		exact = false
+	}
+	if i < len(s.data) && (s.data[i] == 'e' || s.data[i] == 'E') {
+		i++
+		if i < len(s.data) && (s.data[i] == '+' || s.data[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return 0, false, false
+		}
+		exact = false
+	}
+	v, err := strconv.ParseFloat(string(s.data[s.pos:i]), 64)
+	if err != nil {
+		return 0, false, false
+	}
+	s.pos = i
+	return v, exact, true
+}
+
+// boolean reads true or false.
+func (s *scanner) boolean() (bool, bool) {
+	s.space()
+	rest := s.data[s.pos:]
+	switch {
+	case len(rest) >= 4 && string(rest[:4]) == "true":
+		s.pos += 4
+		return true, true
+	case len(rest) >= 5 && string(rest[:5]) == "false":
+		s.pos += 5
+		return false, true
+	}
+	return false, false
+}`)
+}
