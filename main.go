@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -57,6 +58,17 @@ type config struct {
 	natsURL        string
 	logLevel       string
 	logFormat      string
+	pprof          string
+
+	// Limits, passed on to handlers.Config and the store.
+	maxSockets   int
+	readLimit    int
+	maxCommand   int
+	commandRate  float64
+	commandBurst int
+	maxBody      int
+	maxProducts  int
+	readTimeout  time.Duration
 }
 
 // parse reads flags, each with an environment variable; a flag wins.
@@ -82,6 +94,28 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.natsURL, "nats-url", env("LIVEORDERS_NATS_URL", ""), "share state with other instances through the NATS JetStream server at this URL; empty: single instance (LIVEORDERS_NATS_URL)")
 	fs.StringVar(&c.logLevel, "log-level", env("LIVEORDERS_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEORDERS_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LIVEORDERS_LOG_FORMAT", "text"), "text or json (LIVEORDERS_LOG_FORMAT)")
+	fs.StringVar(&c.pprof, "pprof", env("LIVEORDERS_PPROF", ""), "serve net/http/pprof on this separate address, such as 127.0.0.1:6060; empty: off (LIVEORDERS_PPROF)")
+
+	// The limits are read as strings and checked after parsing, so that a
+	// bad environment variable gets the same error as a bad flag.
+	var checks []func() error
+	limit := func(name, envName, def, usage string, set func(string) error) {
+		v := fs.String(name, env(envName, def), usage+" ("+envName+")")
+		checks = append(checks, func() error {
+			if err := set(*v); err != nil {
+				return fmt.Errorf("-%s: %w", name, err)
+			}
+			return nil
+		})
+	}
+	limit("max-sockets", "LIVEORDERS_MAX_SOCKETS", "19000", "most open sockets; beyond it an upgrade is answered 503; 0: no cap", wholeNumber(&c.maxSockets, 0))
+	limit("read-limit", "LIVEORDERS_READ_LIMIT", "65536", "largest socket frame in bytes; a larger one closes the socket with 1009", wholeNumber(&c.readLimit, 1))
+	limit("max-command", "LIVEORDERS_MAX_COMMAND", "4096", "largest socket command in bytes; a larger one is answered too_large", wholeNumber(&c.maxCommand, 1))
+	limit("command-rate", "LIVEORDERS_COMMAND_RATE", "20", "commands per second each socket may send", positiveRate(&c.commandRate))
+	limit("command-burst", "LIVEORDERS_COMMAND_BURST", "40", "commands a socket may send at once, above the rate", wholeNumber(&c.commandBurst, 1))
+	limit("max-body", "LIVEORDERS_MAX_BODY", "16384", "largest HTTP request body in bytes; a larger one is answered 413", wholeNumber(&c.maxBody, 1))
+	limit("max-products", "LIVEORDERS_MAX_PRODUCTS", "1000", "most products a category may hold; adding one more is answered 409 category_full", wholeNumber(&c.maxProducts, 1))
+	limit("read-timeout", "LIVEORDERS_READ_TIMEOUT", "10s", "time a connection has to send its first byte, and then the rest of a request, WebSocket upgrades included", positiveDuration(&c.readTimeout))
 	// -production alone means true, like a boolean flag.
 	for i, a := range args {
 		if a == "-production" || a == "--production" {
@@ -104,6 +138,14 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	if c.production, err = strconv.ParseBool(production); err != nil {
 		return c, fmt.Errorf("-production: %w", err)
 	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return c, err
+		}
+	}
+	if c.maxCommand > c.readLimit {
+		return c, fmt.Errorf("-max-command (%d) is above -read-limit (%d): no such command could be read", c.maxCommand, c.readLimit)
+	}
 	if seed == "" {
 		c.seed = rand.Uint64()
 	} else if c.seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
@@ -121,6 +163,43 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a non-negative duration such as 1.5s", s)
 	}
 	return d, nil
+}
+
+// wholeNumber returns a setter of *p that accepts whole numbers of at least
+// least.
+func wholeNumber(p *int, least int) func(string) error {
+	return func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < least {
+			return fmt.Errorf("%q is not a whole number of at least %d", s, least)
+		}
+		*p = n
+		return nil
+	}
+}
+
+// positiveRate returns a setter of *p that accepts finite numbers above 0.
+func positiveRate(p *float64) func(string) error {
+	return func(s string) error {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(f > 0) || math.IsInf(f, 0) {
+			return fmt.Errorf("%q is not a number above 0 such as 20 or 0.5", s)
+		}
+		*p = f
+		return nil
+	}
+}
+
+// positiveDuration returns a setter of *p that accepts durations above 0.
+func positiveDuration(p *time.Duration) func(string) error {
+	return func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a duration above 0 such as 10s", s)
+		}
+		*p = d
+		return nil
+	}
 }
 
 func newLogger(c config, w io.Writer) (*slog.Logger, error) {
@@ -157,14 +236,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var shared *natsbus.Store // nil: in memory
 	if cfg.dataDir != "" || cfg.natsURL != "" {
 		octx, cancel := context.WithTimeout(ctx, openTimeout)
-		shared, err = natsbus.Open(octx, natsbus.Options{URL: cfg.natsURL, DataDir: cfg.dataDir}, state, natsbus.Config{Logger: log})
+		shared, err = natsbus.Open(octx, natsbus.Options{URL: cfg.natsURL, DataDir: cfg.dataDir}, state, natsbus.Config{Logger: log, MaxProducts: cfg.maxProducts})
 		cancel()
 		if err != nil {
 			return err
 		}
 		defer shared.Close() // after the hub and the simulation have stopped
 		store = shared
-	} else if store, err = memstore.New(state, memstore.Config{}); err != nil {
+	} else if store, err = memstore.New(state, memstore.Config{MaxProducts: cfg.maxProducts}); err != nil {
 		return err
 	}
 
@@ -198,14 +277,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv := handlers.New(handlers.Config{
 		Hub: h, Store: store, Sim: simulation, Logger: log,
 		AllowedOrigins: origins, Production: cfg.production,
+		MaxSockets: cfg.maxSockets, ReadLimit: int64(cfg.readLimit), MaxCommand: cfg.maxCommand,
+		CommandRate: cfg.commandRate, CommandBurst: cfg.commandBurst, MaxBody: cfg.maxBody,
+		ReadTimeout: cfg.readTimeout,
 	})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
+		_ = srv.Shutdown(context.Background()) // stops its workers
 		return err
 	}
 	fmt.Fprintf(stdout, "liveorders listening on http://%s\n", ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "simulate", cfg.simulate, "data-dir", cfg.dataDir, "nats-url", cfg.natsURL, "seed", cfg.seed, "production", cfg.production)
+
+	if cfg.pprof != "" {
+		stopPprof, err := startPprof(cfg.pprof, cfg.readTimeout, log, stdout)
+		if err != nil {
+			_ = srv.Shutdown(context.Background())
+			_ = ln.Close()
+			return err
+		}
+		defer stopPprof() // after the server, so shutdown can be profiled
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

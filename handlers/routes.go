@@ -69,6 +69,11 @@ type Config struct {
 	MaxSockets int
 	// MaxBody is the largest HTTP request body. Default 16 KiB.
 	MaxBody int
+	// ReadTimeout is how long a new connection may take to send its first
+	// byte, and then the rest of a request, headers and body, WebSocket
+	// upgrades included; a slower client is cut. Default
+	// defaultReadTimeout.
+	ReadTimeout time.Duration
 	// Flushers is the number of write workers. Default GOMAXPROCS.
 	Flushers int
 
@@ -104,6 +109,9 @@ func (c *Config) defaults() {
 	if c.MaxBody <= 0 {
 		c.MaxBody = 16 << 10
 	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = defaultReadTimeout
+	}
 	if c.Flushers <= 0 {
 		c.Flushers = runtime.GOMAXPROCS(0)
 	}
@@ -127,6 +135,10 @@ type Server struct {
 	listeners []net.Listener
 	handlers  sync.WaitGroup
 
+	// life ends when Shutdown begins; store calls made for sockets use it.
+	life    context.Context
+	endLife context.CancelFunc
+
 	stopBeat chan struct{}
 	beatDone chan struct{}
 }
@@ -145,13 +157,14 @@ func New(cfg Config) *Server {
 		stopBeat: make(chan struct{}),
 		beatDone: make(chan struct{}),
 	}
+	srv.life, srv.endLife = context.WithCancel(context.Background())
 	srv.app = fiber.New(fiber.Config{
 		AppName:               "liveorders",
 		DisableStartupMessage: true,
 		ErrorHandler:          srv.errorHandler,
 		BodyLimit:             cfg.MaxBody,
 		ReadBufferSize:        4096,
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           cfg.ReadTimeout,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 		ReduceMemoryUsage:     true,
@@ -175,11 +188,34 @@ func (srv *Server) Serve(ln net.Listener) error {
 	}
 	srv.listeners = append(srv.listeners, ln)
 	srv.mu.Unlock()
-	err := srv.app.Listener(ln)
+	err := srv.app.Listener(firstByteListener{ln, srv.cfg.ReadTimeout})
 	if errors.Is(err, net.ErrClosed) {
 		return nil // closed by Shutdown
 	}
 	return err
+}
+
+// defaultReadTimeout is Config.ReadTimeout's default: far longer than any
+// real client needs to send a request of at most MaxBody bytes.
+const defaultReadTimeout = 10 * time.Second
+
+// firstByteListener gives each connection it accepts a read deadline of
+// timeout. fasthttp bounds a request by its ReadTimeout only once the
+// request's first byte has arrived (then replacing this deadline), so a
+// client that connects and stays silent would otherwise hold its connection
+// forever. Sockets set their own deadlines once upgraded.
+type firstByteListener struct {
+	net.Listener
+	timeout time.Duration
+}
+
+func (l firstByteListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	_ = c.SetReadDeadline(time.Now().Add(l.timeout)) // an error surfaces at the first read
+	return c, nil
 }
 
 func (srv *Server) routes() {
@@ -194,9 +230,13 @@ func (srv *Server) routes() {
 	srv.contractRoutes()
 
 	app.Get("/orders/:category", srv.checkSocket, websocket.New(srv.serveSocket, websocket.Config{
-		Origins:         []string{"*"}, // checked by srv.cors, which answers 403
-		Subprotocols:    []string{api.Subprotocol},
-		ReadBufferSize:  2048,
+		Origins:      []string{"*"}, // checked by srv.cors, which answers 403
+		Subprotocols: []string{api.Subprotocol},
+		// Frames are read through fasthttp's own buffered reader of the
+		// hijacked connection; a second large buffer per socket would only
+		// cost idle memory. 125 bytes is the library's minimum (a control
+		// frame); larger frames are read through it all the same.
+		ReadBufferSize:  125,
 		WriteBufferPool: &sync.Pool{}, // never used: frames are written whole
 		RecoverHandler:  srv.recoverSocket,
 	}))
@@ -341,6 +381,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		srv.each(func(s *session) { s.forceClose() })
 		<-done
 	}
+	srv.endLife()
 	close(srv.stopBeat)
 	<-srv.beatDone
 	srv.flusher.stop()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net"
 	"os"
 	"sync"
@@ -25,7 +24,6 @@ type session struct {
 	sub  *hub.Sub
 	mode hub.Mode
 	id   string
-	log  *slog.Logger
 	rate bucket
 	// refusedAt is when the last rate_limited error was sent; reader only.
 	refusedAt time.Time
@@ -126,10 +124,11 @@ func (s *session) done() {
 		_ = s.raw.SetReadDeadline(time.Now().Add(closeGrace))
 	}
 	s.mu.Lock()
-	s.srv.metrics.delivered(time.Since(s.woken))
+	now := time.Now()
+	s.srv.metrics.delivered(now.Sub(s.woken))
 	if s.again && !s.closed && s.failed == nil {
 		s.state = queued
-		s.woken = time.Now()
+		s.woken = now
 		s.srv.flusher.push(s)
 	} else {
 		s.state = idle
@@ -205,11 +204,11 @@ func (s *session) send(msg api.Message) {
 	s.srv.metrics.messageSent(msg.MessageType())
 	b, err := json.Marshal(msg)
 	if err != nil {
-		s.log.Error("encode message", "err", err)
+		s.srv.log.Error("encode message", "session", s.id, "err", err)
 		return
 	}
 	if err := s.sub.Enqueue(TextFrame(nil, b)); err != nil {
-		s.log.Info("closing socket: it is not reading")
+		s.srv.log.Info("closing socket: it is not reading", "session", s.id)
 		s.closeWith(int(api.CloseCodePolicyViolation), "not reading")
 	}
 }
@@ -221,7 +220,7 @@ func (s *session) refuse(e *api.Error) {
 }
 
 // handle runs one command.
-func (s *session) handle(ctx context.Context, data []byte) {
+func (s *session) handle(data []byte) {
 	cmd, perr := api.ParseCommand(data)
 	if perr != nil {
 		s.refuse(perr)
@@ -238,14 +237,16 @@ func (s *session) handle(ctx context.Context, data []byte) {
 		}
 		s.srv.metrics.switched(time.Since(start))
 	case api.PlaceOrder:
+		ctx, cancel := context.WithTimeout(s.srv.life, storeTimeout)
 		u, err := s.srv.cfg.Store.PlaceOrder(ctx, string(c.Payload.ID), int64(c.Payload.Amount))
+		cancel()
 		if err != nil {
 			e := &api.Error{Code: codeOf(err), Ref: c.Ref, Message: err.Error()}
 			if e.Code == api.ErrorCodeUnknownProduct {
 				e.Details = []api.ErrorDetail{{Pointer: "/payload/id", Reason: "is not a product of the catalogue"}}
 			}
 			if e.Code == api.ErrorCodeInternal {
-				s.log.Error("place order", "err", err)
+				s.srv.log.Error("place order", "session", s.id, "err", err)
 				e.Message = "internal error"
 			}
 			s.refuse(e)

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -51,11 +50,13 @@ func (srv *Server) checkSocket(c *fiber.Ctx) error {
 		return problem(http.StatusServiceUnavailable, api.ErrorCodeOverloaded,
 			"the server holds the most sockets allowed; retry later")
 	}
+	keepRequestCtx(c)
 	return c.Next()
 }
 
 // serveSocket is the reader of one socket, and owns its teardown.
 func (srv *Server) serveSocket(conn *websocket.Conn) {
+	releaseRequest(conn)
 	mode := hub.Bare
 	if conn.Subprotocol() == api.Subprotocol {
 		mode = hub.V1
@@ -68,7 +69,6 @@ func (srv *Server) serveSocket(conn *websocket.Conn) {
 		id:   "s-" + strconv.FormatUint(sessionIDs.Add(1), 36),
 		rate: newBucket(srv.cfg.CommandRate, srv.cfg.CommandBurst),
 	}
-	s.log = srv.log.With("session", s.id)
 	s.cond.L = &s.mu
 	s.sub = srv.cfg.Hub.NewSub(mode, s.wake)
 	if !srv.register(s) {
@@ -99,8 +99,6 @@ func (srv *Server) serveSocket(conn *websocket.Conn) {
 	}
 	_ = s.sub.Switch(conn.Params("category"), "")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	code := 0
 	for {
 		closing, failed := s.status()
@@ -138,11 +136,11 @@ func (srv *Server) serveSocket(conn *websocket.Conn) {
 			s.refuse(&api.Error{Code: api.ErrorCodeTooLarge,
 				Message: fmt.Sprintf("a command is at most %d bytes", srv.cfg.MaxCommand)})
 		default:
-			s.handle(ctx, data)
+			s.handle(data)
 		}
 	}
 	srv.metrics.socketClosed(mode, code)
-	s.log.Debug("socket closed", "code", code)
+	srv.log.Debug("socket closed", "session", s.id, "code", code)
 }
 
 // closeCodeOf names how a read ended, for metrics and logs.
