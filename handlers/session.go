@@ -32,6 +32,7 @@ type session struct {
 	cond    sync.Cond // signalled when state leaves running
 	state   writeState
 	again   bool // woken while running: flush once more
+	urgent  bool // what is pending answers a command
 	closing bool // a close frame is queued: stop reading once it is written
 	closed  bool // the handler is returning: write nothing more
 	failed  error
@@ -46,18 +47,28 @@ const (
 	running                   // being written by one goroutine
 )
 
-// wake is the hub's notify: the outbox has something to send.
-func (s *session) wake() {
+// wake is the hub's notify: the outbox has something to send, urgent when
+// it answers a command (a snapshot, an error, a close). An urgent socket
+// is written ahead of those that only have order updates, so a switch is
+// answered at once even while thousands of sockets wait for an update.
+func (s *session) wake(urgent bool) {
 	s.mu.Lock()
-	switch s.state {
-	case idle:
-		if !s.closed && s.failed == nil {
+	if !s.closed && s.failed == nil {
+		switch s.state {
+		case idle:
 			s.state = queued
 			s.woken = time.Now()
-			s.srv.flusher.push(s)
+			s.srv.flusher.push(s, urgent)
+		case queued:
+			if urgent && !s.urgent {
+				// Also queue it at the front; whichever entry comes
+				// first writes everything, the other finds nothing.
+				s.srv.flusher.push(s, true)
+			}
+		case running:
+			s.again = true
 		}
-	case running:
-		s.again = true
+		s.urgent = s.urgent || urgent
 	}
 	s.mu.Unlock()
 }
@@ -66,13 +77,19 @@ func (s *session) wake() {
 // worker and returns buf for reuse.
 func (s *session) flush(buf []byte) []byte {
 	s.mu.Lock()
+	if s.state != queued {
+		// A second entry of a socket queued twice (see wake): the first
+		// one is writing, or has written, everything.
+		s.mu.Unlock()
+		return buf
+	}
 	if s.closed || s.failed != nil {
 		s.state = idle
 		s.cond.Broadcast()
 		s.mu.Unlock()
 		return buf
 	}
-	s.state, s.again = running, false
+	s.state, s.again, s.urgent = running, false, false
 	s.mu.Unlock()
 
 	buf = s.sub.Drain(buf)
@@ -110,7 +127,7 @@ func (s *session) slow(buf []byte) {
 			s.done()
 			return
 		}
-		s.again = false
+		s.again, s.urgent = false, false
 		s.mu.Unlock()
 		buf = s.sub.Drain(buf[:0])
 	}
@@ -129,9 +146,9 @@ func (s *session) done() {
 	if s.again && !s.closed && s.failed == nil {
 		s.state = queued
 		s.woken = now
-		s.srv.flusher.push(s)
+		s.srv.flusher.push(s, s.urgent)
 	} else {
-		s.state = idle
+		s.state, s.urgent = idle, false
 	}
 	s.again = false
 	s.cond.Broadcast()

@@ -46,7 +46,7 @@ func fanoutHub(tb testing.TB, n int) (*hub.Hub, *memstore.Store, []*hub.Sub) {
 	}
 	subs := make([]*hub.Sub, n)
 	for i := range subs {
-		subs[i] = h.NewSub(hub.V1, func() {})
+		subs[i] = h.NewSub(hub.V1, func(bool) {})
 		if err := subs[i].Switch("bench", ""); err != nil {
 			tb.Fatal(err)
 		}

@@ -49,8 +49,14 @@ func place(t *testing.T, s orders.Store, id string, amount int64) orders.Update 
 
 func TestSnapshotThenConflatedUpdates(t *testing.T) {
 	h, store := newHub(t, hub.Config{})
-	var wakes atomic.Int32
-	s := h.NewSub(hub.V1, func() { wakes.Add(1) })
+	var plain, urgent atomic.Int32
+	s := h.NewSub(hub.V1, func(u bool) {
+		if u {
+			urgent.Add(1)
+		} else {
+			plain.Add(1)
+		}
+	})
 	if err := s.Switch("electronics", "r1"); err != nil {
 		t.Fatal(err)
 	}
@@ -68,20 +74,27 @@ func TestSnapshotThenConflatedUpdates(t *testing.T) {
 	if !strings.Contains(got[1], `"id":"A1","total":53`) || !strings.Contains(got[2], `"id":"A2","total":8`) {
 		t.Fatalf("updates %q, want only the latest A1 (53) then A2 (8)", got[1:])
 	}
-	if w := wakes.Load(); w != 1 {
-		t.Fatalf("notify called %d times, want once (empty → non-empty)", w)
+	// The snapshot is urgent; the updates found the outbox not empty.
+	if u, p := urgent.Load(), plain.Load(); u != 1 || p != 0 {
+		t.Fatalf("notify: %d urgent, %d plain; want 1 and 0", u, p)
 	}
-	if d, c := h.Stats(); d != 51 || c != 49 {
-		t.Fatalf("stats deliveries=%d conflated=%d, want 51 and 49", d, c)
+	place(t, store, "A2", 1)
+	place(t, store, "A2", 1)
+	if p := plain.Load(); p != 1 {
+		t.Fatalf("notify: %d plain after draining, want 1 (empty → non-empty)", p)
 	}
-	if h.Seq() != last.Seq {
+	s.Drain(nil)
+	if d, c := h.Stats(); d != 53 || c != 50 {
+		t.Fatalf("stats deliveries=%d conflated=%d, want 53 and 50", d, c)
+	}
+	if h.Seq() != last.Seq+2 {
 		t.Fatalf("hub seq %d, want %d", h.Seq(), last.Seq)
 	}
 }
 
 func TestSwitchDropsPendingUpdatesOfTheOldCategory(t *testing.T) {
 	h, store := newHub(t, hub.Config{})
-	s := h.NewSub(hub.Bare, func() {})
+	s := h.NewSub(hub.Bare, func(bool) {})
 	if err := s.Switch("electronics", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +111,7 @@ func TestSwitchDropsPendingUpdatesOfTheOldCategory(t *testing.T) {
 
 func TestSwitchToUnknownCategoryKeepsTheOldOne(t *testing.T) {
 	h, store := newHub(t, hub.Config{})
-	s := h.NewSub(hub.Bare, func() {})
+	s := h.NewSub(hub.Bare, func(bool) {})
 	_ = s.Switch("confectionery", "")
 	s.Drain(nil)
 	if err := s.Switch("toys", ""); !errors.Is(err, orders.ErrUnknownCategory) {
@@ -115,7 +128,7 @@ func TestSwitchToUnknownCategoryKeepsTheOldOne(t *testing.T) {
 
 func TestControlQueueIsBounded(t *testing.T) {
 	h, _ := newHub(t, hub.Config{MaxControl: 3})
-	s := h.NewSub(hub.V1, func() {})
+	s := h.NewSub(hub.V1, func(bool) {})
 	for i := range 3 {
 		if err := s.Enqueue([]byte("x")); err != nil {
 			t.Fatalf("enqueue %d: %v", i, err)
@@ -131,8 +144,8 @@ func TestControlQueueIsBounded(t *testing.T) {
 
 func TestLeaveStopsUpdatesAndNewProductsFanOut(t *testing.T) {
 	h, store := newHub(t, hub.Config{})
-	a := h.NewSub(hub.Bare, func() {})
-	b := h.NewSub(hub.Bare, func() {})
+	a := h.NewSub(hub.Bare, func(bool) {})
+	b := h.NewSub(hub.Bare, func(bool) {})
 	_ = a.Switch("confectionery", "")
 	_ = b.Switch("confectionery", "")
 	a.Drain(nil)

@@ -17,7 +17,7 @@ var ErrControlFull = errors.New("hub: control queue full")
 type Sub struct {
 	h      *Hub
 	mode   Mode
-	notify func()
+	notify func(urgent bool)
 	cat    *category // owned by the socket's reader goroutine
 	at     int       // index in cat.subs; guarded by cat.mu
 
@@ -31,8 +31,11 @@ type Sub struct {
 }
 
 // NewSub returns a subscriber that follows no category yet. notify is
-// called whenever its outbox stops being empty; it must not block.
-func (h *Hub) NewSub(mode Mode, notify func()) *Sub {
+// called with urgent false when order updates make its outbox stop being
+// empty, and with urgent true whenever a snapshot or a control frame is
+// added (it answers a command: its owner may write it ahead of plain
+// updates). notify must not block.
+func (h *Hub) NewSub(mode Mode, notify func(urgent bool)) *Sub {
 	return &Sub{h: h, mode: mode, notify: notify, at: -1}
 }
 
@@ -48,7 +51,6 @@ func (s *Sub) Switch(category, ref string) error {
 	s.Leave()
 	c.mu.Lock()
 	s.mu.Lock()
-	wasEmpty := s.empty()
 	clear(s.slots)
 	s.dirty = s.dirty[:0]
 	if s.mode == V1 {
@@ -65,14 +67,11 @@ func (s *Sub) Switch(category, ref string) error {
 			s.put(it.idx, it.bare)
 		}
 	}
-	notify := wasEmpty && !s.empty()
 	s.mu.Unlock()
 	s.cat, s.at = c, len(c.subs)
 	c.subs = append(c.subs, s)
 	c.mu.Unlock()
-	if notify {
-		s.notify()
-	}
+	s.notify(true)
 	return nil
 }
 
@@ -111,12 +110,9 @@ func (s *Sub) Enqueue(frame []byte) error {
 		s.mu.Unlock()
 		return ErrControlFull
 	}
-	wasEmpty := s.empty()
 	s.ctrl = append(s.ctrl, frame)
 	s.mu.Unlock()
-	if wasEmpty {
-		s.notify()
-	}
+	s.notify(true)
 	return nil
 }
 
@@ -124,14 +120,11 @@ func (s *Sub) Enqueue(frame []byte) error {
 // else, and nothing is drained after it. It ignores MaxControl.
 func (s *Sub) Finish(frame []byte) {
 	s.mu.Lock()
-	wasEmpty := s.empty()
 	if s.last == nil {
 		s.last = frame
 	}
 	s.mu.Unlock()
-	if wasEmpty {
-		s.notify()
-	}
+	s.notify(true)
 }
 
 // Drain appends every pending frame to dst and empties the outbox: control
@@ -175,7 +168,7 @@ func (s *Sub) push(it *item) (conflated bool) {
 	conflated = s.put(it.idx, frame)
 	s.mu.Unlock()
 	if wasEmpty {
-		s.notify()
+		s.notify(false)
 	}
 	return conflated
 }
