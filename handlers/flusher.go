@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"sync"
+	"time"
 )
 
 // flusher is the pool of goroutines that write to sockets. A socket with
@@ -72,6 +73,11 @@ func (f *flusher) push(s *session, urgent bool) {
 	}
 	f.mu.Unlock()
 	f.cond.Signal()
+}
+
+// pushLater queues s after d: the mock controls' added latency.
+func (f *flusher) pushLater(s *session, urgent bool, d time.Duration) {
+	time.AfterFunc(d, func() { f.push(s, urgent) })
 }
 
 // stop ends the workers once the queue is empty, and waits for them.

@@ -27,10 +27,42 @@ type disconnectControl struct {
 	Reason  string `json:"reason"`
 }
 
+type latencyControl struct {
+	Delay string `json:"delay"` // a Go duration; "0" turns it off
+}
+
+// maxLatency bounds the added latency: below the write deadline's default,
+// so a delayed socket is never taken for a stalled one.
+const maxLatency = 5 * time.Second
+
 func (srv *Server) mockRoutes() {
 	srv.app.Get("/mock/sim", srv.simState)
 	srv.app.Post("/mock/sim", srv.simSet)
 	srv.app.Post("/mock/disconnect", srv.disconnect)
+	srv.app.Get("/mock/latency", srv.latencyState)
+	srv.app.Post("/mock/latency", srv.latencySet)
+}
+
+func (srv *Server) latencyState(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"delay": time.Duration(srv.latency.Load()).String()})
+}
+
+// latencySet delays every socket's outgoing frames by the given duration,
+// as a slow network would.
+func (srv *Server) latencySet(c *fiber.Ctx) error {
+	var in latencyControl
+	if err := strictJSON(c.Body(), &in); err != nil {
+		return err
+	}
+	d, err := time.ParseDuration(in.Delay)
+	if in.Delay == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || d < 0 || d > maxLatency {
+		return badControl("/delay", "must be a duration from 0 to "+maxLatency.String()+", such as \"250ms\"")
+	}
+	srv.latency.Store(int64(d))
+	return srv.latencyState(c)
 }
 
 func (srv *Server) simState(c *fiber.Ctx) error {

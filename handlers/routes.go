@@ -126,7 +126,8 @@ type Server struct {
 	flusher *flusher
 	metrics *metrics
 
-	ready atomic.Bool
+	ready   atomic.Bool
+	latency atomic.Int64 // added to outgoing frames by the mock controls, in ns
 
 	mu        sync.Mutex
 	sessions  map[*session]struct{}
@@ -399,6 +400,16 @@ func (srv *Server) Kick(id string, code int, reason string) int {
 		}
 	})
 	return n
+}
+
+// queue hands a socket with something to send to the flusher, after the
+// mock controls' added latency if any.
+func (srv *Server) queue(s *session, urgent bool) {
+	if d := time.Duration(srv.latency.Load()); d > 0 {
+		srv.flusher.pushLater(s, urgent, d)
+		return
+	}
+	srv.flusher.push(s, urgent)
 }
 
 // Sessions returns the number of open sockets.

@@ -58,12 +58,12 @@ func (s *session) wake(urgent bool) {
 		case idle:
 			s.state = queued
 			s.woken = time.Now()
-			s.srv.flusher.push(s, urgent)
+			s.srv.queue(s, urgent)
 		case queued:
 			if urgent && !s.urgent {
 				// Also queue it at the front; whichever entry comes
 				// first writes everything, the other finds nothing.
-				s.srv.flusher.push(s, true)
+				s.srv.queue(s, true)
 			}
 		case running:
 			s.again = true
@@ -146,7 +146,7 @@ func (s *session) done() {
 	if s.again && !s.closed && s.failed == nil {
 		s.state = queued
 		s.woken = now
-		s.srv.flusher.push(s, s.urgent)
+		s.srv.queue(s, s.urgent)
 	} else {
 		s.state, s.urgent = idle, false
 	}

@@ -76,8 +76,10 @@ var liveorders = protocol{
 		{Method: "GET", Path: "/docs", Note: "This page."},
 		{Method: "GET", Path: "/", Note: "The web client (its files are served under their names)."},
 		{Method: "GET", Path: "/mock/sim", Note: "Mock control, not in -production: the simulated order stream's state."},
-		{Method: "POST", Path: "/mock/sim", Note: "Mock control, not in -production: change the simulation's interval, or place step orders now."},
+		{Method: "POST", Path: "/mock/sim", Note: "Mock control, not in -production: pause or resume the simulation, change its interval or seed, or place step orders now."},
 		{Method: "POST", Path: "/mock/disconnect", Note: "Mock control, not in -production: close one socket (by session) or all of them."},
+		{Method: "GET", Path: "/mock/latency", Note: "Mock control, not in -production: the latency added to outgoing frames."},
+		{Method: "POST", Path: "/mock/latency", Note: "Mock control, not in -production: delay every outgoing frame ({\"delay\":\"750ms\"}, at most 5s)."},
 	},
 }
 
