@@ -277,7 +277,14 @@ func (srv *Server) requestLog(c *fiber.Ctx) error {
 	if err != nil {
 		_ = srv.errorHandler(c, err)
 	}
-	srv.log.Debug("request", "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
+	// One structured line per request: refusals and failures at info,
+	// the rest (a busy mock answers many) at debug.
+	status := c.Response().StatusCode()
+	level := slog.LevelDebug
+	if status >= 400 {
+		level = slog.LevelInfo
+	}
+	srv.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
 		"duration", time.Since(start), "ip", c.IP())
 	return nil
 }
