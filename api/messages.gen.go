@@ -423,6 +423,10 @@ const (
 	// CloseCodeGoingAway means the server is shutting down. Reconnect (to another
 	// instance).
 	CloseCodeGoingAway CloseCode = 1001
+	// CloseCodeProtocolError means the client broke the WebSocket protocol (RFC
+	// 6455): an unmasked or malformed frame, an unknown opcode, a bad close frame.
+	// A client library does not do this; fix the client.
+	CloseCodeProtocolError CloseCode = 1002
 	// CloseCodePolicyViolation means the client broke a rule: a sustained command
 	// flood, a forbidden origin, or it stopped reading so a write missed its
 	// deadline. Reconnect with back-off.
@@ -449,6 +453,7 @@ const (
 var CloseCodeValues = []CloseCode{
 	CloseCodeNormal,
 	CloseCodeGoingAway,
+	CloseCodeProtocolError,
 	CloseCodePolicyViolation,
 	CloseCodeMessageTooBig,
 	CloseCodeInternalError,
@@ -463,6 +468,7 @@ func (c CloseCode) Valid() bool {
 	switch c {
 	case CloseCodeNormal,
 		CloseCodeGoingAway,
+		CloseCodeProtocolError,
 		CloseCodePolicyViolation,
 		CloseCodeMessageTooBig,
 		CloseCodeInternalError,

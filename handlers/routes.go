@@ -4,14 +4,14 @@
 //
 // # Concurrency
 //
-// A Server is safe for concurrent use. Each socket has one reader (its
-// handler goroutine) and is written by one goroutine at a time: a worker of
-// the server's flusher pool, or the socket's own goroutine while a slow
-// client catches up. The handler owns teardown: it waits for any write in
-// progress before returning, because the websocket library recycles the
-// connection when it returns. Shutdown closes every socket with 1001 and
-// waits for the handlers, bounded by its context; Fiber's own shutdown
-// neither closes nor waits for hijacked connections.
+// A Server is safe for concurrent use. Each socket has one reader (a
+// goroutine of its own, started once the upgrade is answered) and is
+// written by one goroutine at a time: a worker of the server's flusher
+// pool, or the socket's own goroutine while a slow client catches up. The
+// reader owns teardown: it waits for any write in progress, then closes
+// the connection. Shutdown closes every socket with 1001 and waits for the
+// readers, bounded by its context; Fiber's own shutdown neither closes nor
+// waits for hijacked connections.
 package handlers
 
 import (
@@ -170,6 +170,7 @@ func New(cfg Config) *Server {
 		IdleTimeout:           2 * time.Minute,
 		ReduceMemoryUsage:     true,
 	})
+	keepHijackedConns(srv.app.Server())
 	srv.routes()
 	srv.ready.Store(true)
 	go srv.heartbeat()
@@ -233,12 +234,11 @@ func (srv *Server) routes() {
 	app.Get("/orders/:category", srv.checkSocket, websocket.New(srv.serveSocket, websocket.Config{
 		Origins:      []string{"*"}, // checked by srv.cors, which answers 403
 		Subprotocols: []string{api.Subprotocol},
-		// Frames are read through fasthttp's own buffered reader of the
-		// hijacked connection; a second large buffer per socket would only
-		// cost idle memory. 125 bytes is the library's minimum (a control
-		// frame); larger frames are read through it all the same.
+		// The library only answers the upgrade: the session reads and
+		// writes the connection itself (handoff.go), so its buffers stay
+		// as small as it allows.
 		ReadBufferSize:  125,
-		WriteBufferPool: &sync.Pool{}, // never used: frames are written whole
+		WriteBufferPool: &sync.Pool{},
 		RecoverHandler:  srv.recoverSocket,
 	}))
 	app.Post("/orders/:id", srv.placeOrder)

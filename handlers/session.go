@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"sync"
 	"time"
 
-	"github.com/gofiber/contrib/websocket"
 	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/internal/hub"
 )
@@ -19,14 +17,15 @@ import (
 // client catches up (never both: state says who writes).
 type session struct {
 	srv  *Server
-	conn *websocket.Conn
-	raw  net.Conn // the connection under conn: frames are written to it whole
+	wire *wire
 	sub  *hub.Sub
 	mode hub.Mode
 	id   string
-	rate bucket
-	// refusedAt is when the last rate_limited error was sent; reader only.
+	// Reader only: the command budget, when the last rate_limited error
+	// was sent, and the frames being read.
+	rate      bucket
 	refusedAt time.Time
+	fr        frameReader
 
 	mu      sync.Mutex
 	cond    sync.Cond // signalled when state leaves running
@@ -34,6 +33,7 @@ type session struct {
 	again   bool // woken while running: flush once more
 	urgent  bool // what is pending answers a command
 	closing bool // a close frame is queued: stop reading once it is written
+	hangUp  bool // close the connection once that frame is out, without waiting for an answer
 	closed  bool // the handler is returning: write nothing more
 	failed  error
 	woken   time.Time // when the outbox last stopped being empty
@@ -94,9 +94,8 @@ func (s *session) flush(buf []byte) []byte {
 
 	buf = s.sub.Drain(buf)
 	if len(buf) > 0 {
-		_ = s.raw.SetWriteDeadline(time.Now().Add(s.srv.cfg.fastWriteWait))
-		n, err := s.raw.Write(buf)
-		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		n, err := s.wire.tryWrite(buf)
+		if err == nil && n < len(buf) {
 			// The client's receive window is full. Let the session's own
 			// goroutine finish at the client's pace; keep the pool free.
 			rest := append([]byte(nil), buf[n:]...)
@@ -115,8 +114,7 @@ func (s *session) flush(buf []byte) []byte {
 // (the session goes back to the pool) or misses writeWait (it is closed).
 func (s *session) slow(buf []byte) {
 	for {
-		_ = s.raw.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteWait))
-		if _, err := s.raw.Write(buf); err != nil {
+		if err := s.wire.write(buf, s.srv.cfg.WriteWait); err != nil {
 			s.fail(err)
 			s.done()
 			return
@@ -135,12 +133,16 @@ func (s *session) slow(buf []byte) {
 
 // done ends a write turn.
 func (s *session) done() {
-	if s.sub.Ended() {
-		// The close frame is out: give the client closeGrace to answer it,
-		// then stop reading, which ends the handler.
-		_ = s.raw.SetReadDeadline(time.Now().Add(closeGrace))
-	}
 	s.mu.Lock()
+	if s.sub.Ended() {
+		// The close frame is out: stop reading now if nothing more is
+		// awaited, else give the client closeGrace to answer it.
+		d := closeGrace
+		if s.hangUp {
+			d = 0
+		}
+		_ = s.wire.conn.SetReadDeadline(time.Now().Add(d))
+	}
 	now := time.Now()
 	s.srv.metrics.delivered(now.Sub(s.woken))
 	if s.again && !s.closed && s.failed == nil {
@@ -167,9 +169,9 @@ func (s *session) fail(err error) {
 	if first {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			s.srv.log.Info("socket closed: write timed out", "session", s.id)
-			_ = s.conn.WriteControl(websocket.CloseMessage, closeMessage(int(api.CloseCodePolicyViolation), "write timed out"), time.Now().Add(time.Second))
+			_ = s.wire.write(closeFrame(int(api.CloseCodePolicyViolation), "write timed out"), time.Second)
 		}
-		_ = s.raw.SetReadDeadline(time.Now())
+		_ = s.wire.conn.SetReadDeadline(time.Now())
 	}
 }
 
@@ -196,11 +198,12 @@ func (s *session) status() (closing, failed bool) {
 
 // forceClose stops the reader now, whatever is pending.
 func (s *session) forceClose() {
-	_ = s.raw.SetWriteDeadline(time.Now())
-	_ = s.raw.SetReadDeadline(time.Now())
+	_ = s.wire.conn.SetWriteDeadline(time.Now())
+	_ = s.wire.conn.SetReadDeadline(time.Now())
 }
 
-// finish is the handler's teardown: after it, no goroutine touches conn.
+// finish is the reader's teardown: it waits for a write in progress and
+// closes the connection.
 func (s *session) finish() {
 	s.sub.Leave()
 	s.mu.Lock()
@@ -209,10 +212,7 @@ func (s *session) finish() {
 		s.cond.Wait()
 	}
 	s.mu.Unlock()
-}
-
-func closeMessage(code int, reason string) []byte {
-	return websocket.FormatCloseMessage(code, reason)
+	_ = s.wire.conn.Close()
 }
 
 // send queues a message; a full control queue means the client is not

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync/atomic"
 	"time"
 
-	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/liveorders/liveorders/api"
@@ -50,107 +50,174 @@ func (srv *Server) checkSocket(c *fiber.Ctx) error {
 		return problem(http.StatusServiceUnavailable, api.ErrorCodeOverloaded,
 			"the server holds the most sockets allowed; retry later")
 	}
-	keepRequestCtx(c)
+	keepNetConn(c)
 	return c.Next()
 }
 
-// serveSocket is the reader of one socket, and owns its teardown.
+// serveSocket runs on the goroutine that served the upgrade: it sets the
+// session up, hands reading to a goroutine of the session's own, and
+// returns, so what the upgrade needed is freed (see handoff.go).
 func (srv *Server) serveSocket(conn *websocket.Conn) {
-	releaseRequest(conn)
+	nc, early, err := handoff(conn)
+	if err != nil {
+		srv.log.Error("socket handoff", "err", err)
+		if nc != nil {
+			_ = nc.Close()
+		}
+		return
+	}
 	mode := hub.Bare
 	if conn.Subprotocol() == api.Subprotocol {
 		mode = hub.V1
 	}
 	s := &session{
 		srv:  srv,
-		conn: conn,
-		raw:  conn.UnderlyingConn(),
+		wire: newWire(nc, srv.cfg.fastWriteWait),
 		mode: mode,
 		id:   "s-" + strconv.FormatUint(sessionIDs.Add(1), 36),
 		rate: newBucket(srv.cfg.CommandRate, srv.cfg.CommandBurst),
+		fr:   frameReader{limit: srv.cfg.ReadLimit},
 	}
 	s.cond.L = &s.mu
 	s.sub = srv.cfg.Hub.NewSub(mode, s.wake)
 	if !srv.register(s) {
-		_ = conn.WriteControl(websocket.CloseMessage, closeMessage(int(api.CloseCodeGoingAway), "server shutting down"), time.Now().Add(time.Second))
+		_ = s.wire.write(closeFrame(int(api.CloseCodeGoingAway), "server shutting down"), time.Second)
+		_ = nc.Close()
 		return
 	}
 	srv.metrics.socketOpened(mode)
-	defer srv.unregister(s)
-	defer s.finish()
-
-	pongWait := 2 * srv.cfg.Heartbeat
-	conn.SetReadLimit(srv.cfg.ReadLimit)
-	conn.SetPongHandler(func(string) error {
-		return conn.SetReadDeadline(time.Now().Add(pongWait))
-	})
-	conn.SetCloseHandler(func(code int, text string) error {
-		s.mu.Lock()
-		answered := s.closing
-		s.mu.Unlock()
-		if !answered {
-			_ = conn.WriteControl(websocket.CloseMessage, closeMessage(code, ""), time.Now().Add(time.Second))
-		}
-		return nil
-	})
-
 	if mode == hub.V1 {
 		s.send(api.Welcome{Protocol: api.Subprotocol, Session: s.id, HeartbeatMs: srv.cfg.Heartbeat.Milliseconds()})
 	}
 	_ = s.sub.Switch(conn.Params("category"), "")
+	go s.serve(early)
+}
 
-	code := 0
-	for {
+// serve is the session's reader, and owns its teardown.
+func (s *session) serve(early []byte) {
+	srv := s.srv
+	defer srv.unregister(s)
+	defer s.finish()
+	defer func() {
+		if r := recover(); r != nil {
+			srv.log.Error("panic serving socket", "session", s.id, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	code := int(api.CloseCodeGoingAway)
+	err := s.fr.feed(early, s.frame)
+	for err == nil {
 		closing, failed := s.status()
 		if failed {
 			break
 		}
 		if !closing {
-			// Once closing, the deadline set after the close frame
-			// (closeGrace) stands.
-			_ = conn.SetReadDeadline(time.Now().Add(pongWait))
+			// Once closing, the deadline set with the close frame stands.
+			_ = s.wire.conn.SetReadDeadline(time.Now().Add(2 * srv.cfg.Heartbeat))
 		}
-		kind, data, err := conn.ReadMessage()
-		if err != nil {
-			code = closeCodeOf(err)
+		b, n, rerr := s.wire.read()
+		if rerr != nil {
 			break
 		}
-		if closing {
-			continue // a close frame is on its way: read only its answer
-		}
-		if now := time.Now(); !s.rate.allow(now) {
-			if s.rate.abusive() {
-				s.closeWith(int(api.CloseCodePolicyViolation), "command flood")
-			} else if now.Sub(s.refusedAt) >= time.Second {
-				// One refusal a second says it all; answering every
-				// excess command would only feed the flood.
-				s.refusedAt = now
-				s.refuse(&api.Error{Code: api.ErrorCodeRateLimited, Message: "too many commands; slow down"})
-			}
-			continue
-		}
-		switch {
-		case kind != websocket.TextMessage:
-			s.refuse(&api.Error{Code: api.ErrorCodeUnsupportedFrame, Message: "commands are JSON text frames"})
-		case len(data) > srv.cfg.MaxCommand:
-			s.refuse(&api.Error{Code: api.ErrorCodeTooLarge,
-				Message: fmt.Sprintf("a command is at most %d bytes", srv.cfg.MaxCommand)})
-		default:
-			s.handle(data)
-		}
+		err = s.fr.feed((*b)[:n], s.frame)
+		putReadBuf(b)
 	}
-	srv.metrics.socketClosed(mode, code)
+	var (
+		pc peerClose
+		ce *closeErr
+	)
+	switch {
+	case errors.As(err, &pc):
+		code = pc.code
+		s.awaitClose()
+	case errors.As(err, &ce):
+		// A broken frame or a message over the read limit.
+		code = ce.code
+		srv.log.Info("socket failed", "session", s.id, "code", ce.code, "reason", ce.reason)
+		s.mu.Lock()
+		s.hangUp = true
+		s.mu.Unlock()
+		s.closeWith(ce.code, ce.reason)
+		s.awaitClose()
+	}
+	srv.metrics.socketClosed(s.mode, code)
 	srv.log.Debug("socket closed", "session", s.id, "code", code)
 }
 
-// closeCodeOf names how a read ended, for metrics and logs.
-func closeCodeOf(err error) int {
-	var ce *fws.CloseError
-	if errors.As(err, &ce) {
-		return ce.Code
+// peerClose ends reading: the client sent a close frame with code.
+type peerClose struct{ code int }
+
+func (peerClose) Error() string { return "closed by the client" }
+
+// awaitClose keeps reading, and dropping what it reads, until the close
+// frame queued is written and then, if the client has not closed yet, its
+// answer comes or closeGrace passes.
+func (s *session) awaitClose() {
+	_ = s.wire.conn.SetReadDeadline(time.Now().Add(closeGrace))
+	for {
+		s.mu.Lock()
+		over := s.hangUp && s.sub.Ended()
+		s.mu.Unlock()
+		if over {
+			return
+		}
+		b, _, err := s.wire.read()
+		if err != nil {
+			return
+		}
+		putReadBuf(b)
 	}
-	if errors.Is(err, fws.ErrReadLimit) {
-		return int(api.CloseCodeMessageTooBig)
+}
+
+// frame handles one message or control frame from the client.
+func (s *session) frame(f wsFrame) error {
+	switch f.op {
+	case opPing:
+		if err := s.sub.Enqueue(appendFrame(nil, opPong, f.payload)); err != nil {
+			s.closeWith(int(api.CloseCodePolicyViolation), "not reading")
+		}
+		return nil
+	case opPong:
+		return nil // reading it renewed the deadline
+	case opClose:
+		code, err := closeCode(f.payload)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		answered := s.closing
+		s.closing, s.hangUp = true, true
+		s.mu.Unlock()
+		if !answered {
+			reply := closeFrame(code, "")
+			if code == closeNoStatus {
+				reply = appendFrame(nil, opClose, nil)
+			}
+			s.sub.Finish(reply)
+		}
+		return peerClose{code}
 	}
-	return int(api.CloseCodeGoingAway)
+	if closing, _ := s.status(); closing {
+		return nil // a close frame is on its way: read only its answer
+	}
+	if now := time.Now(); !s.rate.allow(now) {
+		if s.rate.abusive() {
+			s.closeWith(int(api.CloseCodePolicyViolation), "command flood")
+		} else if now.Sub(s.refusedAt) >= time.Second {
+			// One refusal a second says it all; answering every excess
+			// command would only feed the flood.
+			s.refusedAt = now
+			s.refuse(&api.Error{Code: api.ErrorCodeRateLimited, Message: "too many commands; slow down"})
+		}
+		return nil
+	}
+	switch {
+	case f.op != opText:
+		s.refuse(&api.Error{Code: api.ErrorCodeUnsupportedFrame, Message: "commands are JSON text frames"})
+	case len(f.payload) > s.srv.cfg.MaxCommand:
+		s.refuse(&api.Error{Code: api.ErrorCodeTooLarge,
+			Message: fmt.Sprintf("a command is at most %d bytes", s.srv.cfg.MaxCommand)})
+	default:
+		s.handle(f.payload)
+	}
+	return nil
 }

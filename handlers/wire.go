@@ -1,0 +1,139 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// wire is a socket's connection, read and written without per-socket
+// buffers. On a connection with a file descriptor (TCP, what the server
+// accepts), a read waits for the connection to be readable and only then
+// takes a buffer from a pool, and a write never waits: it writes what the
+// kernel takes now and reports the rest, which the session then writes at
+// the client's pace from a goroutine of its own. Any other net.Conn is
+// served through its Read and Write, with a short deadline on writes.
+type wire struct {
+	conn      net.Conn
+	rc        syscall.RawConn // nil: conn has no descriptor
+	fastWrite time.Duration   // without rc: how long tryWrite may wait
+}
+
+func newWire(c net.Conn, fastWrite time.Duration) *wire {
+	w := &wire{conn: c, fastWrite: fastWrite}
+	if sc, ok := c.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			w.rc = rc
+		}
+	}
+	return w
+}
+
+// readChunk is the size of the pooled read buffers: most commands fit
+// many times over; a larger frame is read in several chunks.
+const readChunk = 4096
+
+var readBufs = sync.Pool{New: func() any { b := make([]byte, readChunk); return &b }}
+
+func putReadBuf(b *[]byte) { readBufs.Put(b) }
+
+// read waits for bytes and returns them in a pooled buffer, which the
+// caller gives back with putReadBuf. It returns io.EOF when the client
+// closed the connection, and the deadline's error when it passes.
+func (w *wire) read() (*[]byte, int, error) {
+	if w.rc == nil {
+		b := readBufs.Get().(*[]byte)
+		n, err := w.conn.Read(*b)
+		if n > 0 {
+			err = nil
+		}
+		if err != nil {
+			putReadBuf(b)
+			return nil, 0, err
+		}
+		return b, n, nil
+	}
+	var (
+		b    *[]byte
+		n    int
+		rerr error
+	)
+	err := w.rc.Read(func(fd uintptr) bool {
+		b = readBufs.Get().(*[]byte)
+		for {
+			n, rerr = syscall.Read(int(fd), *b)
+			if rerr != syscall.EINTR {
+				break
+			}
+		}
+		if rerr == syscall.EAGAIN {
+			putReadBuf(b)
+			return false // wait until readable, holding no buffer
+		}
+		return true
+	})
+	switch {
+	case err == nil && rerr != nil:
+		err = os.NewSyscallError("read", rerr)
+	case err == nil && n == 0:
+		err = io.EOF
+	}
+	if err != nil {
+		if b != nil {
+			putReadBuf(b)
+		}
+		return nil, 0, err
+	}
+	return b, n, nil
+}
+
+// tryWrite writes what the connection takes without waiting (without a
+// descriptor: within fastWrite) and returns how much that was; n <
+// len(b) with a nil error means the client's receive window is full.
+func (w *wire) tryWrite(b []byte) (int, error) {
+	if w.rc == nil {
+		_ = w.conn.SetWriteDeadline(time.Now().Add(w.fastWrite))
+		n, err := w.conn.Write(b)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = nil
+		}
+		_ = w.conn.SetWriteDeadline(time.Time{})
+		return n, err
+	}
+	var (
+		n    int
+		werr error
+	)
+	err := w.rc.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, e := syscall.Write(int(fd), b[n:])
+			if e == syscall.EINTR {
+				continue
+			}
+			if e != nil {
+				if e != syscall.EAGAIN {
+					werr = os.NewSyscallError("write", e)
+				}
+				break
+			}
+			n += m
+		}
+		return true // never wait here: the caller decides
+	})
+	if err == nil {
+		err = werr
+	}
+	return n, err
+}
+
+// write writes all of b, waiting at most d.
+func (w *wire) write(b []byte, d time.Duration) error {
+	_ = w.conn.SetWriteDeadline(time.Now().Add(d))
+	_, err := w.conn.Write(b)
+	_ = w.conn.SetWriteDeadline(time.Time{})
+	return err
+}
