@@ -141,17 +141,34 @@ func (h *Hub) Apply(u orders.Update) {
 		c.seq = max(c.seq, u.Seq)
 	}
 	var conflated uint64
+	woken := wakeLists.Get().(*[]*Sub)
 	for _, s := range c.subs {
-		if s.push(it) {
+		wasEmpty, replaced := s.push(it)
+		if replaced {
 			conflated++
+		}
+		if wasEmpty {
+			*woken = append(*woken, s)
 		}
 	}
 	delivered := uint64(len(c.subs))
 	c.mu.Unlock()
+	// Notified after the lock is released: waking a socket's writer is
+	// the costly part of a delivery, and a switch to this category (which
+	// takes c.mu) need not wait for thousands of them.
+	for _, s := range *woken {
+		s.notify(false)
+	}
+	clear(*woken)
+	*woken = (*woken)[:0]
+	wakeLists.Put(woken)
 	h.conflated.Add(conflated)
 	h.deliveries.Add(delivered)
 	h.advance(u.Seq)
 }
+
+// wakeLists holds the lists of subscribers Apply notifies.
+var wakeLists = sync.Pool{New: func() any { return new([]*Sub) }}
 
 func (h *Hub) addID(id, category string) {
 	h.mu.Lock()

@@ -157,20 +157,18 @@ func (s *Sub) Drain(dst []byte) []byte {
 }
 
 // push puts the latest frame of it in the outbox; c.mu is held. It reports
-// whether the frame replaced one still waiting (a conflated update).
-func (s *Sub) push(it *item) (conflated bool) {
+// whether the outbox was empty (the caller then notifies s) and whether
+// the frame replaced one still waiting (a conflated update).
+func (s *Sub) push(it *item) (wasEmpty, conflated bool) {
 	frame := it.v1
 	if s.mode == Bare {
 		frame = it.bare
 	}
 	s.mu.Lock()
-	wasEmpty := s.empty()
+	wasEmpty = s.empty()
 	conflated = s.put(it.idx, frame)
 	s.mu.Unlock()
-	if wasEmpty {
-		s.notify(false)
-	}
-	return conflated
+	return wasEmpty, conflated
 }
 
 // put stores frame in slot idx; s.mu is held.
