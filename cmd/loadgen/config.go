@@ -29,6 +29,7 @@ type Config struct {
 	DialConc    int           `json:"dialConcurrency"`
 	HTTPConc    int           `json:"httpConcurrency"`
 	Seed        int64         `json:"seed"`
+	Stamps      string        `json:"stamps"`
 	JSON        string        `json:"-"`
 	HTML        string        `json:"-"`
 	Quiet       bool          `json:"-"`
@@ -62,6 +63,7 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&c.DialConc, "dial-concurrency", 64, "sockets opened at once")
 	fs.IntVar(&c.HTTPConc, "http-concurrency", 64, "orders in flight at most; a send due while all are busy is skipped and counted")
 	fs.Int64Var(&c.Seed, "seed", 1, "seed of the mode and product choices")
+	fs.StringVar(&c.Stamps, "stamps", "kernel", "when a frame arrived: kernel (its receive timestamp, SO_TIMESTAMPNS) or read (when loadgen read it, which adds loadgen's own scheduling delay)")
 	fs.StringVar(&c.JSON, "json", "", "write the result as JSON to this file")
 	fs.StringVar(&c.HTML, "html", "", "write an HTML report to this file")
 	fs.BoolVar(&c.Quiet, "q", false, "no progress line")
@@ -88,6 +90,8 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 		return c, errors.New("-dial-concurrency and -http-concurrency must be positive")
 	case c.Addr != "" && c.ServerCmd != "":
 		return c, errors.New("-addr and -server-cmd exclude each other")
+	case c.Stamps != "kernel" && c.Stamps != "read":
+		return c, fmt.Errorf("-stamps %q: want kernel or read", c.Stamps)
 	case c.PID != 0 && c.Addr == "":
 		return c, errors.New("-pid needs -addr")
 	}

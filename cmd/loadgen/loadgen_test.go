@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +129,53 @@ func TestAnalyse(t *testing.T) {
 	// Order 1: last reached at 300 ms (200 ms); order 2: at 300 ms (100 ms).
 	if res.LastSocket.Count != 2 || res.LastSocket.Max != 200 || res.LastSocket.P50 != 100 {
 		t.Errorf("last socket = %+v; want 2 samples, p50 100 ms, max 200 ms", res.LastSocket)
+	}
+}
+
+func TestStampConnTimesArrivalByTheKernel(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ep := time.Now().Add(-time.Hour) // a stamp left at 0 cannot pass
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			accepted <- c
+		}
+	}()
+	c, err := dialStamped(&net.Dialer{}, ep)(context.Background(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc, ok := c.(*stampConn)
+	if !ok {
+		t.Skip("no receive timestamps on this kernel")
+	}
+	srv := <-accepted
+	defer srv.Close()
+	for range 3 {
+		before := int64(time.Since(ep))
+		if _, err := srv.Write([]byte("frame")); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 16)
+		n, err := sc.Read(buf)
+		after := int64(time.Since(ep))
+		if err != nil || string(buf[:n]) != "frame" {
+			t.Fatalf("read %q, %v", buf[:n], err)
+		}
+		// Wall and monotonic clocks may disagree by a little.
+		const slack = int64(time.Millisecond)
+		if sc.stamp < before-slack || sc.stamp > after+slack {
+			t.Fatalf("stamp %d ns not within the write and the read (%d..%d)", sc.stamp, before, after)
+		}
+	}
+	srv.Close()
+	if _, err := sc.Read(make([]byte, 4)); err != io.EOF {
+		t.Fatalf("after the peer closed: %v, want EOF", err)
 	}
 }

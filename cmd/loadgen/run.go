@@ -82,7 +82,7 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (*Result, error) {
 	var dialErrN atomic.Int64
 	sem := make(chan struct{}, cfg.DialConc)
 	var dialWG sync.WaitGroup
-	d := dialer()
+	d := dialer(ep, cfg.Stamps == "kernel")
 	for i, s := range socks {
 		sem <- struct{}{}
 		if dctx.Err() != nil {

@@ -76,9 +76,16 @@ type sock struct {
 
 var errStopped = errors.New("stopped by loadgen")
 
-func dialer() *websocket.Dialer {
+// dialer opens sockets; with kernelStamps, frames are timed by when the
+// kernel received them (see stampConn), else by when they were read.
+func dialer(ep time.Time, kernelStamps bool) *websocket.Dialer {
+	nd := &net.Dialer{Timeout: 10 * time.Second}
+	dial := nd.DialContext
+	if kernelStamps {
+		dial = dialStamped(nd, ep)
+	}
 	return &websocket.Dialer{
-		NetDialContext:   (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		NetDialContext:   dial,
 		HandshakeTimeout: 15 * time.Second,
 		ReadBufferSize:   2048,
 		WriteBufferSize:  512,
@@ -119,6 +126,16 @@ func (s *sock) dial(ctx context.Context, d *websocket.Dialer, addr string, cat i
 
 func (s *sock) now() int64 { return int64(time.Since(s.ep)) }
 
+// arrival is when the frame just read arrived: its kernel receive stamp
+// when the connection has one, else now.
+func (s *sock) arrival() int64 {
+	now := s.now()
+	if sc, ok := s.conn.NetConn().(*stampConn); ok && sc.stamp > 0 {
+		return min(sc.stamp, now)
+	}
+	return now
+}
+
 func (s *sock) openInterval(cat int, at int64) {
 	if n := len(s.ivals); n > 0 {
 		s.ivals[n-1].to = len(s.recs)
@@ -154,7 +171,7 @@ func (s *sock) read(stopping *atomic.Bool) {
 			}
 			return
 		}
-		at := s.now()
+		at := s.arrival()
 		s.cnt.frames.Add(1)
 		s.cnt.lastFrame.Store(at)
 		s.frame(data, at)
