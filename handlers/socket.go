@@ -24,9 +24,11 @@ const (
 	// defaultWriteWait is how long a write, and so a client that stopped
 	// reading, may stall before its socket is closed.
 	defaultWriteWait = 10 * time.Second
-	// defaultFastWriteWait is how long a pool worker waits on one socket's
-	// write before handing it to that socket's own goroutine; far below
-	// defaultWriteWait, so one slow client never delays the others.
+	// defaultFastWriteWait is, on a connection without a file descriptor
+	// (see wire), how long a pool worker waits on one socket's write
+	// before handing it to that socket's own goroutine; far below
+	// defaultWriteWait, so one slow client never delays the others. On
+	// TCP connections a worker never waits.
 	defaultFastWriteWait = 20 * time.Millisecond
 	// closeGrace is how long a socket waits for the client to answer a
 	// close frame before it stops reading.

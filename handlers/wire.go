@@ -21,6 +21,13 @@ type wire struct {
 	conn      net.Conn
 	rc        syscall.RawConn // nil: conn has no descriptor
 	fastWrite time.Duration   // without rc: how long tryWrite may wait
+
+	// The state of the write in progress (there is one at a time), kept
+	// here so that a write allocates nothing: writeFd is bound once.
+	wb      []byte
+	wn      int
+	werr    error
+	writeFd func(fd uintptr) bool
 }
 
 func newWire(c net.Conn, fastWrite time.Duration) *wire {
@@ -28,6 +35,7 @@ func newWire(c net.Conn, fastWrite time.Duration) *wire {
 	if sc, ok := c.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			w.rc = rc
+			w.writeFd = w.writeSome
 		}
 	}
 	return w
@@ -104,30 +112,32 @@ func (w *wire) tryWrite(b []byte) (int, error) {
 		_ = w.conn.SetWriteDeadline(time.Time{})
 		return n, err
 	}
-	var (
-		n    int
-		werr error
-	)
-	err := w.rc.Write(func(fd uintptr) bool {
-		for n < len(b) {
-			m, e := syscall.Write(int(fd), b[n:])
-			if e == syscall.EINTR {
-				continue
-			}
-			if e != nil {
-				if e != syscall.EAGAIN {
-					werr = os.NewSyscallError("write", e)
-				}
-				break
-			}
-			n += m
-		}
-		return true // never wait here: the caller decides
-	})
+	w.wb, w.wn, w.werr = b, 0, nil
+	err := w.rc.Write(w.writeFd)
+	n := w.wn
 	if err == nil {
-		err = werr
+		err = w.werr
 	}
+	w.wb, w.werr = nil, nil
 	return n, err
+}
+
+// writeSome writes what the socket takes of w.wb now.
+func (w *wire) writeSome(fd uintptr) bool {
+	for w.wn < len(w.wb) {
+		m, e := syscall.Write(int(fd), w.wb[w.wn:])
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != nil {
+			if e != syscall.EAGAIN {
+				w.werr = os.NewSyscallError("write", e)
+			}
+			break
+		}
+		w.wn += m
+	}
+	return true // never wait here: the caller decides
 }
 
 // write writes all of b, waiting at most d.
