@@ -91,7 +91,38 @@ func (s *session) flush(buf []byte) []byte {
 	}
 	s.state, s.again, s.urgent = running, false, false
 	s.mu.Unlock()
+	return s.write(buf)
+}
 
+// answer writes, from the reader, what the command just read queued (a
+// snapshot, an error, a pong), instead of leaving it to a worker: on a
+// busy server a worker may be a few writes away, and on an idle one
+// asleep. It does nothing while another goroutine writes the socket
+// (that one takes the answer too), or while the mock controls delay
+// deliveries. The queue entry left behind finds nothing to do.
+func (s *session) answer() {
+	if s.srv.latency.Load() > 0 {
+		return
+	}
+	s.mu.Lock()
+	if s.state != queued || !s.urgent || s.closed || s.failed != nil {
+		s.mu.Unlock()
+		return
+	}
+	s.state, s.again, s.urgent = running, false, false
+	s.mu.Unlock()
+	b := answerBufs.Get().(*[]byte)
+	*b = s.write((*b)[:0])
+	if cap(*b) <= maxWorkerBuffer {
+		answerBufs.Put(b)
+	}
+}
+
+var answerBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// write drains the outbox into buf and writes it; the caller has made
+// the session running. It returns buf for reuse.
+func (s *session) write(buf []byte) []byte {
 	buf = s.sub.Drain(buf)
 	if len(buf) > 0 {
 		n, err := s.wire.tryWrite(buf)

@@ -177,6 +177,7 @@ func (s *session) frame(f wsFrame) error {
 		if err := s.sub.Enqueue(appendFrame(nil, opPong, f.payload)); err != nil {
 			s.closeWith(int(api.CloseCodePolicyViolation), "not reading")
 		}
+		s.answer()
 		return nil
 	case opPong:
 		return nil // reading it renewed the deadline
@@ -221,5 +222,6 @@ func (s *session) frame(f wsFrame) error {
 	default:
 		s.handle(f.payload)
 	}
+	s.answer()
 	return nil
 }
