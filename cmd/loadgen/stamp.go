@@ -75,6 +75,7 @@ func (c *stampConn) Read(p []byte) (int, error) {
 	case n == 0 && len(p) > 0:
 		return 0, io.EOF
 	}
+	c.stamp = 0 // no stamp (timestamping is turned on lazily by the kernel): the read time stands
 	if ts, ok := stampOf(c.oob[:oobn]); ok {
 		c.stamp = ts - c.ep
 	}
