@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/handlers"
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
@@ -168,5 +169,41 @@ func TestBrokenFrameClosesWith1002(t *testing.T) {
 	}
 	if _, err := c.br.ReadByte(); err != io.EOF {
 		t.Fatalf("after the close: %v, want the server to close the connection", err)
+	}
+}
+
+// opaqueListener hands out connections that hide their file descriptor,
+// as a TLS or in-memory listener would.
+type opaqueListener struct{ net.Listener }
+
+type opaqueConn struct{ net.Conn }
+
+func (l opaqueListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return opaqueConn{c}, nil
+}
+
+func TestSocketsOnConnectionsWithoutDescriptor(t *testing.T) {
+	srv := testenv.Start(t, testenv.Options{
+		Listener: func(ln net.Listener) net.Listener { return opaqueListener{ln} },
+		Config:   func(c *handlers.Config) { c.ReadLimit = 1024 },
+	})
+	c := srv.Dial(t, "electronics", api.Subprotocol)
+	c.Next(wait) // welcome
+	c.Next(wait) // snapshot
+	c.Send(`{"cmd":"update-category","payload":{"category":"confectionery"},"ref":"r1"}`)
+	if s, ok := c.Next(wait).(api.Snapshot); !ok || s.Ref != "r1" {
+		t.Fatalf("switch answered with %+v", s)
+	}
+	srv.Post(t, "/orders/B1", `{"amount":1}`)
+	if o, ok := c.Next(wait).(api.Order); !ok || o.ID != "B1" {
+		t.Fatalf("after an order: %+v", o)
+	}
+	c.Send(`{"cmd":"pong","ref":"` + strings.Repeat("x", 2000) + `"}`)
+	if code := c.CloseCode(wait); code != int(api.CloseCodeMessageTooBig) {
+		t.Fatalf("close code %d, want 1009", code)
 	}
 }

@@ -37,6 +37,8 @@ type Options struct {
 	Config func(*handlers.Config)
 	// Addr is the listen address; default 127.0.0.1:0.
 	Addr string
+	// Listener, if set, wraps the listener the server is given.
+	Listener func(net.Listener) net.Listener
 }
 
 // Server is a running test server.
@@ -100,9 +102,12 @@ func start(opts Options) (*Server, error) {
 		_ = srv.Shutdown(context.Background())
 		return nil, err
 	}
+	a := ln.Addr().String()
+	if opts.Listener != nil {
+		ln = opts.Listener(ln)
+	}
 	served := make(chan struct{})
 	go func() { defer close(served); _ = srv.Serve(ln) }()
-	a := ln.Addr().String()
 	s := &Server{URL: "http://" + a, WS: "ws://" + a, Addr: a, Hub: h, Store: store, Sim: simulation, HTTP: srv}
 	s.stop = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
