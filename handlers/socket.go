@@ -63,9 +63,10 @@ func (srv *Server) serveSocket(conn *websocket.Conn) {
 	nc, early, err := handoff(conn)
 	if err != nil {
 		srv.log.Error("socket handoff", "err", err)
-		if nc != nil {
-			_ = nc.Close()
+		if nc == nil {
+			nc = conn.UnderlyingConn()
 		}
+		_ = nc.Close() // fasthttp keeps hijacked connections open
 		return
 	}
 	mode := hub.Bare

@@ -135,7 +135,11 @@ func (r *frameReader) parse(b []byte) (f wsFrame, fin bool, used int, err error)
 			return f, false, 0, protocolErr("payload length out of range")
 		}
 	}
-	if n > uint64(r.limit) || uint64(len(r.msg))+n > uint64(r.limit) {
+	so := uint64(0) // the message so far, which a control frame does not join
+	if f.op < opClose {
+		so = uint64(len(r.msg))
+	}
+	if n > uint64(r.limit) || so+n > uint64(r.limit) {
 		return f, false, 0, &closeErr{code: int(api.CloseCodeMessageTooBig), reason: "message too big"}
 	}
 	if uint64(len(b)) < uint64(hdr)+4+n {

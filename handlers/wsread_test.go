@@ -105,6 +105,7 @@ func TestFrameReaderRefusesBrokenFrames(t *testing.T) {
 		{"text inside a fragmented message", append(clientFrame(false, opText, []byte("a")), clientFrame(true, opText, []byte("b"))...), 1002},
 		{"length with the top bit set", hugeLen, 1002},
 		{"frame over the limit", clientFrame(true, opText, bytes.Repeat([]byte("z"), 101)), 1009},
+		{"fragments over the limit with a ping between", append(append(clientFrame(false, opText, bytes.Repeat([]byte("z"), 60)), clientFrame(true, opPing, []byte("p"))...), clientFrame(true, opContinuation, bytes.Repeat([]byte("z"), 60))...), 1009},
 		{"fragments over the limit", append(clientFrame(false, opText, bytes.Repeat([]byte("z"), 60)), clientFrame(true, opContinuation, bytes.Repeat([]byte("z"), 60))...), 1009},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,6 +117,17 @@ func TestFrameReaderRefusesBrokenFrames(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestFrameReaderPingBesideAMessageNearTheLimit(t *testing.T) {
+	var stream []byte
+	stream = append(stream, clientFrame(false, opText, bytes.Repeat([]byte("z"), 90))...)
+	stream = append(stream, clientFrame(true, opPing, bytes.Repeat([]byte("p"), 20))...)
+	stream = append(stream, clientFrame(true, opContinuation, bytes.Repeat([]byte("z"), 10))...)
+	got, err := collect(stream, 0, 100)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("got %d frames, %v; want the ping and a 100-byte message", len(got), err)
 	}
 }
 
