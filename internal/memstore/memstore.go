@@ -34,10 +34,8 @@ type Store struct {
 	state    orders.State
 	cats     map[string]int    // category name → index in state.Categories
 	ids      map[string][2]int // product id → category index, product index
-	watchers map[*watcher]struct{}
+	watchers orders.Watchers
 }
-
-type watcher struct{ apply func(orders.Update) }
 
 // New returns a Store holding initial, which it copies.
 func New(initial orders.State, cfg Config) (*Store, error) {
@@ -48,11 +46,10 @@ func New(initial orders.State, cfg Config) (*Store, error) {
 		cfg.MaxProducts = 1000
 	}
 	s := &Store{
-		max:      cfg.MaxProducts,
-		state:    clone(initial),
-		cats:     make(map[string]int),
-		ids:      make(map[string][2]int),
-		watchers: make(map[*watcher]struct{}),
+		max:   cfg.MaxProducts,
+		state: initial.Clone(),
+		cats:  make(map[string]int),
+		ids:   make(map[string][2]int),
 	}
 	for ci, c := range s.state.Categories {
 		s.cats[c.Name] = ci
@@ -68,14 +65,13 @@ func (s *Store) Watch(ctx context.Context, apply func(orders.Update)) (orders.St
 	if err := ctx.Err(); err != nil {
 		return orders.State{}, err
 	}
-	w := &watcher{apply: apply}
 	s.mu.Lock()
-	st := clone(s.state)
-	s.watchers[w] = struct{}{}
+	st := s.state.Clone()
+	remove := s.watchers.Add(apply)
 	s.mu.Unlock()
 	context.AfterFunc(ctx, func() {
 		s.mu.Lock()
-		delete(s.watchers, w)
+		remove()
 		s.mu.Unlock()
 	})
 	return st, nil
@@ -126,17 +122,4 @@ func (s *Store) AddProduct(ctx context.Context, category string, np orders.NewPr
 	return u, nil
 }
 
-func (s *Store) publish(u orders.Update) {
-	for w := range s.watchers {
-		w.apply(u)
-	}
-}
-
-func clone(st orders.State) orders.State {
-	out := orders.State{Seq: st.Seq, Categories: make([]orders.CategoryState, len(st.Categories))}
-	for i, c := range st.Categories {
-		c.Products = append([]orders.ProductState(nil), c.Products...)
-		out.Categories[i] = c
-	}
-	return out
-}
+func (s *Store) publish(u orders.Update) { s.watchers.Publish(u) }

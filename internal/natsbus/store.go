@@ -60,12 +60,10 @@ type Store struct {
 	cats     map[string]int    // category name → index in state.Categories
 	ids      map[string][2]int // product id → category index, product index
 	addSeq   map[string]uint64 // category name → stream seq of its last product event
-	watchers map[*watcher]struct{}
+	watchers orders.Watchers
 	waiters  map[uint64]chan result // ref → the outcome of this Store's event
 	changed  chan struct{}          // closed and replaced when an event is applied
 }
-
-type watcher struct{ apply func(orders.Update) }
 
 type result struct {
 	u   orders.Update
@@ -100,14 +98,13 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 	}
 	s := &Store{
 		js: js, nc: nc, subject: cfg.Subject, max: cfg.MaxProducts, src: nuid.Next(), log: cfg.Logger,
-		timeout:  cfg.PublishTimeout,
-		state:    clone(initial),
-		cats:     make(map[string]int),
-		ids:      make(map[string][2]int),
-		addSeq:   make(map[string]uint64),
-		watchers: make(map[*watcher]struct{}),
-		waiters:  make(map[uint64]chan result),
-		changed:  make(chan struct{}),
+		timeout: cfg.PublishTimeout,
+		state:   initial.Clone(),
+		cats:    make(map[string]int),
+		ids:     make(map[string][2]int),
+		addSeq:  make(map[string]uint64),
+		waiters: make(map[uint64]chan result),
+		changed: make(chan struct{}),
 	}
 	for ci, c := range s.state.Categories {
 		if !validToken(c.Prefix) {
@@ -175,14 +172,13 @@ func (s *Store) Watch(ctx context.Context, apply func(orders.Update)) (orders.St
 	if err := ctx.Err(); err != nil {
 		return orders.State{}, err
 	}
-	w := &watcher{apply: apply}
 	s.mu.Lock()
-	st := clone(s.state)
-	s.watchers[w] = struct{}{}
+	st := s.state.Clone()
+	remove := s.watchers.Add(apply)
 	s.mu.Unlock()
 	context.AfterFunc(ctx, func() {
 		s.mu.Lock()
-		delete(s.watchers, w)
+		remove()
 		s.mu.Unlock()
 	})
 	return st, nil
@@ -338,9 +334,7 @@ func (s *Store) receive(msg jetstream.Msg) {
 	}
 	s.state.Seq = seq
 	if r.err == nil {
-		for w := range s.watchers {
-			w.apply(r.u)
-		}
+		s.watchers.Publish(r.u)
 	} else {
 		s.log.Warn("natsbus: event ignored", "seq", seq, "err", r.err)
 	}
@@ -432,13 +426,4 @@ func validToken(s string) bool {
 		}
 	}
 	return true
-}
-
-func clone(st orders.State) orders.State {
-	out := orders.State{Seq: st.Seq, Categories: make([]orders.CategoryState, len(st.Categories))}
-	for i, c := range st.Categories {
-		c.Products = append([]orders.ProductState(nil), c.Products...)
-		out.Categories[i] = c
-	}
-	return out
 }
