@@ -35,8 +35,12 @@ func appendFrame(dst []byte, op byte, payload []byte) []byte {
 }
 
 // closeFrame returns a close frame with code and reason; the reason is cut
-// to fit a control frame's 125 bytes.
+// to fit a control frame's 125 bytes. For closeNoStatus, which may not be
+// sent, it returns a close frame without a payload (RFC 6455 §7.4.1).
 func closeFrame(code int, reason string) []byte {
+	if code == closeNoStatus {
+		return appendFrame(nil, opClose, nil)
+	}
 	if len(reason) > 123 {
 		reason = reason[:123]
 	}

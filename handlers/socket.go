@@ -192,11 +192,7 @@ func (s *session) frame(f wsFrame) error {
 		s.closing, s.hangUp = true, true
 		s.mu.Unlock()
 		if !answered {
-			reply := closeFrame(code, "")
-			if code == closeNoStatus {
-				reply = appendFrame(nil, opClose, nil)
-			}
-			s.sub.Finish(reply)
+			s.sub.Finish(closeFrame(code, ""))
 		}
 		return peerClose{code}
 	}

@@ -207,3 +207,15 @@ func TestSocketsOnConnectionsWithoutDescriptor(t *testing.T) {
 		t.Fatalf("close code %d, want 1009", code)
 	}
 }
+
+func TestEmptyCloseIsAnsweredWithAnEmptyClose(t *testing.T) {
+	srv := testenv.Start(t, testenv.Options{})
+	c := dialRaw(t, srv, "/orders/electronics", "", nil)
+	c.frame() // first total
+	if _, err := c.conn.Write(masked(true, 0x8, "")); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.until(0x8, ""); len(p) != 0 {
+		t.Fatalf("close answered with % x, want no payload (1005 may not be sent)", p)
+	}
+}
