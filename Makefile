@@ -27,7 +27,7 @@ bench:
 e2e:
 	$(GO) test -race -count=1 -run Browser ./...
 
-## fuzz: each fuzz target briefly (FUZZTIME=20s)
+## fuzz: each fuzz target for a fixed execution count (FUZZTIME overrides)
 fuzz:
 	scripts/fuzz.sh
 
