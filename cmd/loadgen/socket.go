@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -158,8 +159,10 @@ func (s *sock) read(stopping *atomic.Bool) {
 		defer s.wmu.Unlock()
 		return s.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(5*time.Second))
 	})
+	var buf []byte // reused: a frame is parsed before the next is read
 	for {
-		_, data, err := s.conn.ReadMessage()
+		data, err := readMessage(s.conn, buf[:0])
+		buf = data[:0]
 		if err != nil {
 			if !stopping.Load() {
 				var ce *websocket.CloseError
@@ -175,6 +178,28 @@ func (s *sock) read(stopping *atomic.Bool) {
 		s.cnt.frames.Add(1)
 		s.cnt.lastFrame.Store(at)
 		s.frame(data, at)
+	}
+}
+
+// readMessage reads the next data message into buf, growing it as needed:
+// unlike the library's ReadMessage it does not allocate one per message.
+func readMessage(c *websocket.Conn, buf []byte) ([]byte, error) {
+	_, r, err := c.NextReader()
+	if err != nil {
+		return buf, err
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
 	}
 }
 

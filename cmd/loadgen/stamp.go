@@ -23,6 +23,15 @@ type stampConn struct {
 	ep    int64 // the run's epoch, Unix nanoseconds
 	stamp int64 // arrival of the bytes last read, ns since ep; 0: none
 	oob   [64]byte
+
+	// The last recvmsg's arguments and results, so that the function
+	// given to rc.Read is made once, not allocated on every read: with
+	// thousands of sockets those allocations are most of loadgen's
+	// garbage, and its collector's CPU is taken from the server.
+	recv    func(fd uintptr) bool
+	p       []byte
+	n, oobn int
+	rerr    error
 }
 
 // dialStamped dials addr and turns on receive timestamps; without them
@@ -47,26 +56,18 @@ func dialStamped(d *net.Dialer, ep time.Time) func(ctx context.Context, network,
 		}); err != nil || serr != nil {
 			return c, nil
 		}
-		return &stampConn{TCPConn: tc, rc: rc, ep: ep.UnixNano()}, nil
+		sc := &stampConn{TCPConn: tc, rc: rc, ep: ep.UnixNano()}
+		sc.recv = sc.recvmsg
+		return sc, nil
 	}
 }
 
 // Read reads like the TCP connection's Read, keeping the receive stamp.
 func (c *stampConn) Read(p []byte) (int, error) {
-	var (
-		n    int
-		oobn int
-		rerr error
-	)
-	err := c.rc.Read(func(fd uintptr) bool {
-		for {
-			n, oobn, _, _, rerr = syscall.Recvmsg(int(fd), p, c.oob[:], 0)
-			if rerr != syscall.EINTR {
-				break
-			}
-		}
-		return rerr != syscall.EAGAIN
-	})
+	c.p = p
+	err := c.rc.Read(c.recv)
+	n, oobn, rerr := c.n, c.oobn, c.rerr
+	c.p, c.rerr = nil, nil
 	switch {
 	case err != nil:
 		return 0, err
@@ -80,6 +81,18 @@ func (c *stampConn) Read(p []byte) (int, error) {
 		c.stamp = ts - c.ep
 	}
 	return n, nil
+}
+
+// recvmsg is the read given to the raw connection: done when it read
+// something or failed otherwise than by finding no data.
+func (c *stampConn) recvmsg(fd uintptr) bool {
+	for {
+		c.n, c.oobn, _, _, c.rerr = syscall.Recvmsg(int(fd), c.p, c.oob[:], 0)
+		if c.rerr != syscall.EINTR {
+			break
+		}
+	}
+	return c.rerr != syscall.EAGAIN
 }
 
 // stampOf finds the SCM_TIMESTAMPNS message in oob: a cmsghdr (length,
