@@ -138,7 +138,10 @@ func TestFanoutAllocs(t *testing.T) {
 			}
 		})
 	}
-	if got[10] != got[10000] {
+	// One allocation per delivery would add 9,990 here. The averages may
+	// differ by a fraction: the race detector makes sync.Pool drop a
+	// quarter of what is put back at random, and a collection empties it.
+	if d := got[10000] - got[10]; d >= 1 {
 		t.Errorf("Apply allocs depend on the subscriber count: %.1f with 10, %.1f with 10,000", got[10], got[10000])
 	}
 }
