@@ -5,7 +5,7 @@
 # (-fuzztime 20s) can fail a clean run with a bare "context deadline exceeded"
 # when the deadline fires while a worker is mid-input (go.dev/issue/75804, a
 # race in Go 1.26's fuzzing coordinator). A count has no deadline to race.
-# The counts below take about 15 s each on 2 cores.
+# The counts below take 5 to 17 s each on 2 cores.
 #
 # FUZZTIME overrides every target's budget (a count like 50000x, or a
 # duration like 5m for a long local run).
