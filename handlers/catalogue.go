@@ -104,7 +104,7 @@ func (srv *Server) placeOrder(c *fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), storeTimeout)
 	defer cancel()
-	u, err := srv.cfg.Store.PlaceOrder(ctx, id, int64(in.Amount))
+	u, err := srv.cfg.Store.PlaceOrder(ctx, orders.Order{ID: id, Amount: int64(in.Amount)})
 	if err != nil {
 		return err
 	}

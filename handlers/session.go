@@ -10,6 +10,7 @@ import (
 
 	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/internal/hub"
+	"github.com/liveorders/liveorders/internal/orders"
 )
 
 // session is one socket. Its handler goroutine is the reader; writes are
@@ -286,7 +287,7 @@ func (s *session) handle(data []byte) {
 		s.srv.metrics.switched(time.Since(start))
 	case api.PlaceOrder:
 		ctx, cancel := context.WithTimeout(s.srv.life, storeTimeout)
-		u, err := s.srv.cfg.Store.PlaceOrder(ctx, string(c.Payload.ID), int64(c.Payload.Amount))
+		u, err := s.srv.cfg.Store.PlaceOrder(ctx, orders.Order{ID: string(c.Payload.ID), Amount: int64(c.Payload.Amount)})
 		cancel()
 		if err != nil {
 			e := &api.Error{Code: codeOf(err), Ref: c.Ref, Message: err.Error()}
