@@ -170,7 +170,7 @@ func (p *placer) counts() (applied, refused int) {
 // totals, the sum of the applied orders.
 func TestClusterFailover(t *testing.T) {
 	c := testenv.NATSCluster(t, 3)
-	cfg := natsbus.Config{Replicas: 3, Logger: slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	cfg := natsbus.Config{Replicas: 3, Logger: testLogger(t)}
 	stores := openStores(t, c, 3, cfg)
 	stopped := make(chan struct{})
 	stop := sync.OnceFunc(func() { close(stopped) })
@@ -250,7 +250,11 @@ func TestClusterFailover(t *testing.T) {
 	t.Logf("%d orders applied once each; %d refused (then retried) after the crash, %d after the node came back", applied, refusedKill, refusedBack)
 }
 
-// tlog writes a store's log lines to the test's.
+// testLogger logs a store's warnings and errors with the test's.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
 type tlog struct{ t *testing.T }
 
 func (w tlog) Write(b []byte) (int, error) { w.t.Log(string(b)); return len(b), nil }

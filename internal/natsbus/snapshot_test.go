@@ -168,10 +168,11 @@ func TestSnapshotOfAnotherCatalogue(t *testing.T) {
 func TestSnapshotsWritten(t *testing.T) {
 	n := testenv.NATS(t)
 	js := jsOf(t, n.URL)
-	ctx, cancel := context.WithTimeout(t.Context(), wait)
-	defer cancel()
-	s := n.Store(t, orderstest.State(), natsbus.Config{SnapshotEvents: 5, SnapshotInterval: time.Hour})
+	ctx := t.Context()
+	s := n.Store(t, orderstest.State(), natsbus.Config{SnapshotEvents: 5, SnapshotInterval: time.Hour, Logger: testLogger(t)})
 	seqs := func() ([]string, error) {
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
 		obs, err := js.ObjectStore(ctx, "liveorders-snapshots")
 		if err != nil {
 			return nil, err
