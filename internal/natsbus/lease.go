@@ -73,7 +73,12 @@ func (cfg *LeaseConfig) defaults() {
 // leases creates the lease bucket of cfg, or brings it to cfg, and
 // returns it.
 func (s *Store) leases(ctx context.Context, cfg LeaseConfig) (jetstream.KeyValue, error) {
-	return s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: cfg.Bucket, TTL: cfg.TTL, Replicas: s.replicas})
+	kcfg := jetstream.KeyValueConfig{Bucket: cfg.Bucket, TTL: cfg.TTL, Replicas: s.replicas}
+	kv, err := s.js.CreateKeyValue(ctx, kcfg)
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		kv, err = s.js.UpdateKeyValue(ctx, kcfg)
+	}
+	return kv, err
 }
 
 // run runs fn while it renews the lease at revision rev, each call to the

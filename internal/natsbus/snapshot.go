@@ -264,11 +264,16 @@ func (s *Store) snapshotBucket(ctx context.Context) (jetstream.ObjectStore, erro
 	if s.obs != nil {
 		return s.obs, nil
 	}
+	ocfg := jetstream.ObjectStoreConfig{
+		Bucket: s.bucket, Description: "liveorders: snapshots of the folded log",
+		Storage: jetstream.FileStorage, Replicas: s.replicas,
+	}
 	obs, err := retry(ctx, func(ctx context.Context) (jetstream.ObjectStore, error) {
-		return s.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-			Bucket: s.bucket, Description: "liveorders: snapshots of the folded log",
-			Storage: jetstream.FileStorage, Replicas: s.replicas,
-		})
+		obs, err := s.js.CreateObjectStore(ctx, ocfg)
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			obs, err = s.js.UpdateObjectStore(ctx, ocfg)
+		}
+		return obs, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: snapshot bucket %s: %w", s.bucket, unavailable(err))

@@ -75,7 +75,13 @@ func (s *Store) streamConfig() jetstream.StreamConfig {
 // configuration (replicas, duplicate window), and returns it.
 func (s *Store) openStream(ctx context.Context) (jetstream.Stream, error) {
 	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) {
-		return s.js.CreateOrUpdateStream(ctx, s.streamConfig())
+		// Creating a stream that exists as configured changes nothing and
+		// is the quicker call; one configured otherwise is updated.
+		stream, err := s.js.CreateStream(ctx, s.streamConfig())
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			stream, err = s.js.UpdateStream(ctx, s.streamConfig())
+		}
+		return stream, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: create stream %s: %w", s.stream, unavailable(err))
