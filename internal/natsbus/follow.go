@@ -22,6 +22,9 @@ const (
 	heartbeat = time.Second
 	// pullExpiry bounds one pull request; more than twice heartbeat.
 	pullExpiry = 10 * time.Second
+	// pullBatch is how many events a Store asks for at once: a replay
+	// goes as fast as the fold when the next batch is on its way.
+	pullBatch = 4096
 	// stallAfter: a Store whose fold has not moved for this long while the
 	// stream holds later events makes a new consumer (checked every
 	// checkEvery).
@@ -70,7 +73,7 @@ func (s *Store) follow() {
 
 // consume folds what cons delivers until it fails or is stopped.
 func (s *Store) consume(cons jetstream.Consumer) error {
-	it, err := cons.Messages(jetstream.PullHeartbeat(heartbeat), jetstream.PullExpiry(pullExpiry),
+	it, err := cons.Messages(jetstream.PullMaxMessages(pullBatch), jetstream.PullHeartbeat(heartbeat), jetstream.PullExpiry(pullExpiry),
 		jetstream.WithMessagesErrOnMissingHeartbeat(true))
 	if err != nil {
 		return err
