@@ -33,8 +33,8 @@ var (
 	// source accepts (HS256 without a secret, RS256/ES256/EdDSA without a
 	// JWKS).
 	ErrAlgorithm = errors.New("signing algorithm not accepted")
-	// ErrUnknownKey: the token names a key id the JWKS does not hold, even
-	// after a refresh.
+	// ErrUnknownKey: the JWKS holds no signing key of the token's kid for
+	// its alg, even after a refresh.
 	ErrUnknownKey = errors.New("unknown signing key")
 	// ErrSignature: the signature does not verify with the key, or the key
 	// is not of the alg's type.
