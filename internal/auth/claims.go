@@ -48,6 +48,15 @@ func (c *Claims) AllowsCategory(name string) bool {
 	return c == nil || c.categories == nil || slices.Contains(c.categories, name)
 }
 
+// Categories returns the token's categories claim, and whether it has one
+// (false: every category is allowed).
+func (c *Claims) Categories() ([]string, bool) {
+	if c == nil || c.categories == nil {
+		return nil, false
+	}
+	return append([]string{}, c.categories...), true
+}
+
 // Require returns nil if the token grants s, or a *ScopeError.
 func (c *Claims) Require(s Scope) error {
 	if c.Allows(s) {
