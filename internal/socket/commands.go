@@ -2,6 +2,7 @@ package socket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -89,6 +90,9 @@ func (s *Session) follow(category string, ref api.Ref) bool {
 
 func (s *Session) placeOrder(c api.PlaceOrder) {
 	if err := s.authorize(auth.ScopeOrdersWrite); err != nil {
+		if errors.Is(err, auth.ErrNoToken) {
+			err = fmt.Errorf("place-order needs a token with orders:write; present one with auth: %w", err)
+		}
 		s.refuseAuth(err, c.Ref, "")
 		return
 	}
