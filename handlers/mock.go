@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/auth"
 )
 
 // Mock controls let frontend developers make the server misbehave on
@@ -35,16 +36,19 @@ type latencyControl struct {
 // so a delayed socket is never taken for a stalled one.
 const maxLatency = 5 * time.Second
 
+// mockRoutes registers the controls; when auth is on, each needs a token
+// with mock:control, and the changes count as writes.
 func (srv *Server) mockRoutes() {
-	srv.app.Get("/mock/sim", srv.simState)
-	srv.app.Post("/mock/sim", srv.simSet)
-	srv.app.Post("/mock/disconnect", srv.disconnect)
-	srv.app.Get("/mock/latency", srv.latencyState)
-	srv.app.Post("/mock/latency", srv.latencySet)
+	change := srv.write(auth.ScopeMockControl)
+	srv.app.Get("/mock/sim", srv.mockControl, srv.simState)
+	srv.app.Post("/mock/sim", change, srv.simSet)
+	srv.app.Post("/mock/disconnect", change, srv.disconnect)
+	srv.app.Get("/mock/latency", srv.mockControl, srv.latencyState)
+	srv.app.Post("/mock/latency", change, srv.latencySet)
 }
 
 func (srv *Server) latencyState(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"delay": time.Duration(srv.latency.Load()).String()})
+	return c.JSON(fiber.Map{"delay": srv.cfg.Sockets.Latency().String()})
 }
 
 // latencySet delays every socket's outgoing frames by the given duration,
@@ -61,7 +65,7 @@ func (srv *Server) latencySet(c *fiber.Ctx) error {
 	if err != nil || d < 0 || d > maxLatency {
 		return badControl("/delay", "must be a duration from 0 to "+maxLatency.String()+", such as \"250ms\"")
 	}
-	srv.latency.Store(int64(d))
+	srv.cfg.Sockets.SetLatency(d)
 	return srv.latencyState(c)
 }
 
@@ -109,7 +113,7 @@ func (srv *Server) disconnect(c *fiber.Ctx) error {
 	if in.Code != 1000 && (in.Code < 3000 || in.Code > 4999) && !api.CloseCode(in.Code).Valid() {
 		return badControl("/code", "must be 1000, a code of the protocol, or 3000-4999")
 	}
-	n := srv.Kick(in.Session, in.Code, in.Reason)
+	n := srv.cfg.Sockets.Kick(in.Session, in.Code, in.Reason)
 	return c.JSON(fiber.Map{"closed": n})
 }
 

@@ -207,23 +207,10 @@ func (s *Store) Ready() error {
 
 // Watch implements orders.Store.
 func (s *Store) Watch(ctx context.Context, apply func(orders.Update)) (orders.State, error) {
-	if err := ctx.Err(); err != nil {
-		return orders.State{}, err
+	if err := s.Ready(); err != nil {
+		return orders.State{}, unavailable(err)
 	}
-	s.mu.Lock()
-	if s.broken != nil {
-		defer s.mu.Unlock()
-		return orders.State{}, unavailable(s.broken)
-	}
-	st := s.state.Clone()
-	remove := s.watchers.Add(apply)
-	s.mu.Unlock()
-	context.AfterFunc(ctx, func() {
-		s.mu.Lock()
-		remove()
-		s.mu.Unlock()
-	})
-	return st, nil
+	return s.watchers.Watch(ctx, &s.mu, &s.state, apply)
 }
 
 // PlaceOrder implements orders.Store. The update it returns is the one its
