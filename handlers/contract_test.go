@@ -201,11 +201,11 @@ func mustJSON(t *testing.T, s string) any {
 	return v
 }
 
-// asyncapiSchema compiles the official AsyncAPI 3.0.0 JSON Schema shipped in
+// asyncapiSchema compiles the official AsyncAPI 3.1.0 JSON Schema shipped in
 // testdata/asyncapi.
 func asyncapiSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	f, err := os.Open("testdata/asyncapi/3.0.0.json")
+	f, err := os.Open("testdata/asyncapi/3.1.0.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func asyncapiSchema(t *testing.T) *jsonschema.Schema {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const id = "http://asyncapi.com/definitions/3.0.0/asyncapi.json"
+	const id = "http://asyncapi.com/definitions/3.1.0/asyncapi.json"
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	c.UseLoader(jsonschema.SchemeURLLoader{}) // nothing from the network
@@ -237,7 +237,7 @@ func TestAsyncAPIDocument(t *testing.T) {
 	sch := asyncapiSchema(t)
 	doc := mustJSON(t, string(body))
 	if err := sch.Validate(doc); err != nil {
-		t.Fatalf("/asyncapi.json is not a valid AsyncAPI 3.0.0 document: %v", err)
+		t.Fatalf("/asyncapi.json is not a valid AsyncAPI 3.1.0 document: %v", err)
 	}
 
 	t.Run("a broken document fails", func(t *testing.T) {

@@ -47,7 +47,7 @@ import { CategoryPattern, CloseCode, CommandName, MessageType, Subprotocol } fro
 /** @typedef {import("./protocol.gen.js").Snapshot} Snapshot */
 /** @typedef {import("./protocol.gen.js").Order} Order */
 /** @typedef {import("./protocol.gen.js").Placed} Placed */
-/** @typedef {import("./protocol.gen.js").Error} ErrorMessage */
+/** @typedef {import("./protocol.gen.js").ErrorMessage} ErrorMessage */
 /** @typedef {import("./protocol.gen.js").ErrorDetail} ErrorDetail */
 /** @typedef {import("./protocol.gen.js").OrderTotal} OrderTotal */
 

@@ -74,7 +74,10 @@ func (w *docsWriter) page() {
 	for _, f := range m.Files {
 		w.line(`<li><a href="%s"><code>%s</code></a>: %s</li>`, esc(f.ID), esc(f.ID), esc(f.Title))
 	}
-	w.line(`<li><a href="/asyncapi.json"><code>/asyncapi.json</code></a> (and <a href="/asyncapi.yaml"><code>/asyncapi.yaml</code></a>): the AsyncAPI 3.0 document of the socket</li>`)
+	w.line(`<li><a href="/asyncapi.json"><code>/asyncapi.json</code></a> (and <a href="/asyncapi.yaml"><code>/asyncapi.yaml</code></a>): the AsyncAPI %s document of the socket</li>`, asyncapiVersion)
+	if len(p.Routes) > 0 {
+		w.line(`<li><a href="/openapi.json"><code>/openapi.json</code></a> (and <a href="/openapi.yaml"><code>/openapi.yaml</code></a>): the OpenAPI %s document of the HTTP routes</li>`, openapiVersion)
+	}
 	w.line("</ul>")
 
 	w.line("<nav><h2>Contents</h2><ul>")
@@ -133,18 +136,21 @@ func (w *docsWriter) socket() {
 	}
 	w.line("</p>")
 	if len(p.Replies) > 0 {
-		w.line("<table><tr><th>command</th><th>answered by</th></tr>")
+		w.line("<table><tr><th>sent</th><th>answered by</th></tr>")
 		for _, r := range p.Replies {
-			if m.Def(r.Command) == nil {
+			if m.Def(r.To) == nil {
 				continue
 			}
 			var links []string
-			for _, d := range p.replies(m, r.Command) {
+			for _, d := range p.replies(m, r.To) {
 				links = append(links, w.link(d.Name))
 			}
-			w.line("<tr><td>%s</td><td>%s</td></tr>", w.link(r.Command), strings.Join(links, " or "))
+			w.line("<tr><td>%s</td><td>%s</td></tr>", w.link(r.To), strings.Join(links, " or "))
 		}
 		w.line("</table>")
+		if p.Correlation != "" {
+			w.line("<p>An answer carries the <code>%s</code> of the command it answers, when the command had one.</p>", esc(p.Correlation))
+		}
 	}
 	if seed := p.def(m, p.SeedFrame); seed != nil {
 		w.line(`<h3 id="seed">Seed-compatible mode: no subprotocol</h3>`)
@@ -307,6 +313,9 @@ func (w *docsWriter) routes() {
 		answer := w.link(strings.TrimSuffix(r.Answer, "[]"))
 		if strings.HasSuffix(r.Answer, "[]") {
 			answer += "[]"
+		}
+		if r.Answer == "" && r.Type != "" {
+			answer = "<code>" + esc(r.Type) + "</code>"
 		}
 		w.line("<tr><td><code>%s %s</code></td><td>%s</td><td>%s</td><td>%s</td></tr>", esc(r.Method), esc(r.Path), body, answer, esc(r.Note))
 	}
