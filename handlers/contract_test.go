@@ -240,6 +240,27 @@ func TestAsyncAPIDocument(t *testing.T) {
 		t.Fatalf("/asyncapi.json is not a valid AsyncAPI 3.1.0 document: %v", err)
 	}
 
+	t.Run("names the serving host", func(t *testing.T) {
+		var d struct {
+			Servers map[string]struct{ Host, Protocol string }
+		}
+		if err := json.Unmarshal(body, &d); err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Servers) != 1 {
+			t.Fatalf("servers = %+v, want one", d.Servers)
+		}
+		for name, srv := range d.Servers {
+			if srv.Host != s.Addr || srv.Protocol != "ws" {
+				t.Errorf("servers.%s = %+v, want host %s, protocol ws", name, srv, s.Addr)
+			}
+		}
+		_, yb := s.Get(t, "/asyncapi.yaml")
+		if !bytes.Contains(yb, []byte(`host: "`+s.Addr+`"`)) {
+			t.Errorf("/asyncapi.yaml does not name host %s", s.Addr)
+		}
+	})
+
 	t.Run("a broken document fails", func(t *testing.T) {
 		broken := mustJSON(t, string(body))
 		op := broken.(map[string]any)["operations"].(map[string]any)["receivePlaceOrder"].(map[string]any)

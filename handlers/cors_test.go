@@ -28,7 +28,7 @@ func TestCORSHeadersForRevalidation(t *testing.T) {
 	const app = "http://localhost:5173"
 
 	t.Run("preflight", func(t *testing.T) {
-		for _, path := range []string{"/schemas/v1/messages.schema.json", "/asyncapi.json", "/electronics"} {
+		for _, path := range []string{"/schemas/v1/messages.schema.json", "/openapi.json", "/asyncapi.json", "/electronics"} {
 			resp, _ := s.Do(t, http.MethodOptions, path, "", http.Header{
 				"Origin": {app}, "Access-Control-Request-Method": {"GET"},
 				"Access-Control-Request-Headers": {"if-none-match"},
@@ -46,7 +46,7 @@ func TestCORSHeadersForRevalidation(t *testing.T) {
 	})
 
 	t.Run("ETag readable", func(t *testing.T) {
-		for _, path := range []string{"/schemas/v1/messages.schema.json", "/docs", "/orders-client.js"} {
+		for _, path := range []string{"/schemas/v1/messages.schema.json", "/openapi.json", "/openapi.yaml", "/docs", "/orders-client.js"} {
 			resp, _ := s.Do(t, http.MethodGet, path, "", http.Header{"Origin": {app}})
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == "" {
 				t.Fatalf("GET %s: %d, ETag %q", path, resp.StatusCode, resp.Header.Get("ETag"))

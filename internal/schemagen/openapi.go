@@ -106,12 +106,13 @@ func openapiDoc(m *Model, p *protocol) (obj, error) {
 		var ops obj
 		for _, o := range it.ops {
 			r, rp := o.val.(concrete).route, o.val.(concrete).path
-			op, err := c.operation(r, rp, names)
+			id := r.ID
+			if len(c.expand(r)) > 1 { // one operation per schema file
+				id += pascal(strings.TrimSuffix(path.Base(rp), ".schema.json"))
+			}
+			op, err := c.operation(r, rp, id, names)
 			if err != nil {
 				return nil, err
-			}
-			if len(c.expand(r)) > 1 {
-				op.set("operationId", r.ID+pascal(strings.TrimSuffix(path.Base(it.key), ".schema.json")))
 			}
 			ops.set(o.key, op)
 		}
@@ -213,9 +214,9 @@ func (c *openapiWriter) schemaRef(name string) any {
 	return s
 }
 
-func (c *openapiWriter) operation(r route, at string, names [][]string) (obj, error) {
+func (c *openapiWriter) operation(r route, at, id string, names [][]string) (obj, error) {
 	var op obj
-	op.set("operationId", r.ID)
+	op.set("operationId", id)
 	if r.Tag != "" {
 		op.set("tags", []string{r.Tag})
 	}
