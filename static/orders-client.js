@@ -9,9 +9,9 @@
  * import { OrdersClient } from "./orders-client.js";
  *
  * const client = new OrdersClient({ category: "electronics" });
- * client.addEventListener("snapshot", ({ detail }) => render(detail.items));
- * client.addEventListener("order", ({ detail }) => update(detail.id, detail.total));
- * client.addEventListener("state", ({ detail }) => showConnection(detail.state));
+ * client.on("snapshot", (snapshot) => render(snapshot.items));
+ * client.on("order", (order) => update(order.id, order.total));
+ * client.on("state", ({ state }) => showConnection(state));
  * client.connect();
  *
  * await client.subscribe("confectionery"); // resolves with the new snapshot
@@ -98,6 +98,16 @@ const DO_NOT_RECONNECT_LAST = 4999;
  * @property {number | undefined} code The close code of the last socket, if
  *   one closed.
  * @property {string} reason The close reason of the last socket ("" if none).
+ */
+
+/**
+ * @typedef {object} OrdersClientEventMap The detail of each event the client
+ *   fires, by event name.
+ * @property {StateDetail} state The connection state changed.
+ * @property {Welcome} welcome The first message of each socket.
+ * @property {Snapshot} snapshot The view was reset to a category's totals.
+ * @property {Order | Placed} order One total of the current category moved forward.
+ * @property {ErrorMessage} error An error that answers no pending command.
  */
 
 /**
@@ -352,6 +362,24 @@ export class OrdersClient extends EventTarget {
    */
   total(id) {
     return this.#view?.totals.get(id)?.total;
+  }
+
+  /**
+   * Calls `listener` with the detail of every `type` event (see
+   * {@link OrdersClientEventMap}), until the function it returns is called.
+   * The same as addEventListener, without the CustomEvent around the detail.
+   *
+   * @template {keyof OrdersClientEventMap} K
+   * @param {K} type An event name: state, welcome, snapshot, order or error.
+   * @param {(detail: OrdersClientEventMap[K]) => void} listener
+   * @param {{ once?: boolean }} [options] once: remove it after one call.
+   * @returns {() => void} Removes the listener.
+   */
+  on(type, listener, options = {}) {
+    /** @param {Event} event */
+    const handler = (event) => listener(/** @type {CustomEvent<OrdersClientEventMap[K]>} */ (event).detail);
+    this.addEventListener(type, handler, { once: options.once === true });
+    return () => this.removeEventListener(type, handler);
   }
 
   /** The last welcome message, or null before the first. @returns {Welcome | null} */
