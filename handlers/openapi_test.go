@@ -15,10 +15,10 @@ import (
 
 	fws "github.com/fasthttp/websocket"
 	"github.com/liveorders/liveorders/api"
-	"github.com/liveorders/liveorders/handlers"
 	"github.com/liveorders/liveorders/internal/catalogue"
 	"github.com/liveorders/liveorders/internal/memstore"
 	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/testenv"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -198,7 +198,7 @@ type exchange struct {
 // the status must be one the operation lists, and the body must match its
 // schema (a problem's code one of those listed for that status).
 func TestOpenAPIResponses(t *testing.T) {
-	s := testenv.Start(t, testenv.Options{Config: func(c *handlers.Config) { c.MaxSockets = 2 }})
+	s := testenv.Start(t, testenv.Options{Config: func(c *server.Config) { c.HTTP.MaxSockets = 2 }})
 	v, body := openapiValidator(t, s)
 	json415 := http.Header{"Content-Type": {"text/xml"}}
 	evil := http.Header{"Origin": {"https://evil.example"}}
