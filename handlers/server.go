@@ -90,6 +90,7 @@ type Server struct {
 	app     *fiber.App
 	origins origins
 	metrics *Metrics
+	table   routeTable // the registered routes, for templates and Allow
 
 	ready atomic.Bool
 

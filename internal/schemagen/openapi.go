@@ -369,7 +369,7 @@ func (c *openapiWriter) intro() string {
 	}
 	b.WriteString("; the socket is described by [/asyncapi.json](/asyncapi.json), and the human reference is [/docs](/docs).")
 	if d := c.p.def(c.m, c.p.Problem); d != nil {
-		b.WriteString("\n\nEvery error is `application/problem+json` (RFC 9457), a " + d.Name + " with a stable `code`; each response lists the codes it may carry.")
+		b.WriteString("\n\nEvery error is `application/problem+json` (RFC 9457), a " + d.Name + " with a stable `code`; each response lists the codes it may carry. A method a path does not take is answered 405 (`method_not_allowed`) with an `Allow` header, and OPTIONS with 204 and `Allow`.")
 	}
 	b.WriteString("\n")
 	return b.String()
