@@ -64,7 +64,12 @@ func (srv *Server) contractRoutes() {
 	srv.app.Get("/openapi.json", mustHosted(fiber.MIMEApplicationJSONCharsetUTF8, contract.OpenAPIJSON, urlJS))
 	srv.app.Get("/openapi.yaml", mustHosted(yamlType, contract.OpenAPIYAML, urlYAML))
 	srv.app.Get("/docs", typedFile(fiber.MIMETextHTMLCharsetUTF8, contract.DocsHTML))
+	srv.app.Get("/docs/try.js", typedFile(jsType, contract.TryJS))
+	srv.app.Get("/docs/validate.gen.js", typedFile(jsType, contract.ValidateJS))
 }
+
+// jsType is the media type of JavaScript (RFC 9239).
+const jsType = "text/javascript; charset=utf-8"
 
 // splice replaces one passage of a generated document, found by its
 // generated text, with a value made from the request's scheme and host.

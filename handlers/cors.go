@@ -122,5 +122,5 @@ func isPublic(path string) bool {
 	case "/asyncapi.json", "/asyncapi.yaml", "/openapi.json", "/openapi.yaml", "/docs":
 		return true
 	}
-	return strings.HasPrefix(path, "/schemas/")
+	return strings.HasPrefix(path, "/schemas/") || strings.HasPrefix(path, "/docs/")
 }

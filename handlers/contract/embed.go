@@ -1,7 +1,9 @@
 // Package contract embeds the documents generated from the schemas that the
 // server publishes beside them: the AsyncAPI 3 document of the socket, the
-// OpenAPI 3.1 document of the HTTP routes and the HTML reference page. go
-// generate writes them; see generate.go.
+// OpenAPI 3.1 document of the HTTP routes and the HTML reference page, which
+// go generate writes (see generate.go); the validators of the page's Try it
+// panel, which make generate writes with Ajv (scripts/node); and the
+// panel's script, try.js, written by hand.
 package contract
 
 import _ "embed"
@@ -21,10 +23,21 @@ var AsyncAPIJSON []byte
 //go:embed asyncapi.gen.yaml
 var AsyncAPIYAML []byte
 
-// DocsHTML is the self-contained protocol reference page.
+// DocsHTML is the protocol reference page.
 //
 //go:embed docs.gen.html
 var DocsHTML []byte
+
+// TryJS is the script of the reference page's Try it panel.
+//
+//go:embed try.js
+var TryJS []byte
+
+// ValidateJS is the module of Ajv validators, compiled from the schemas by
+// scripts/node/ajv-standalone.mjs, that TryJS checks frames with.
+//
+//go:embed validate.gen.js
+var ValidateJS []byte
 
 // OpenAPIJSON is the OpenAPI 3.1 document of the HTTP routes.
 //

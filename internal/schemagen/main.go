@@ -11,9 +11,9 @@
 // rendered in memory first; only when every output renders are the files
 // written, each atomically and only when its bytes change. Stale Go files
 // that carry the generator's header are deleted; nothing else is touched. The
-// -contract directory holds only the files named asyncapi.gen.json,
-// asyncapi.gen.yaml, openapi.gen.json, openapi.gen.yaml and docs.gen.html,
-// which the generator owns by name.
+// generator owns, by name, the files asyncapi.gen.json, asyncapi.gen.yaml,
+// openapi.gen.json, openapi.gen.yaml and docs.gen.html of the -contract
+// directory, and touches nothing else there.
 //
 // Usage, from the repository root (see generate.go):
 //
