@@ -59,12 +59,12 @@ type route struct {
 	Tag          string // the group the route is listed in
 	Params       []param
 	Headers      []param // optional request headers the route reads
-	Body         string // the definition of the request body, if any
-	Answer       string // the success body: "Name" or "Name[]" of a definition or of Inline, or "" for none
-	Type         string // the success body's media type; default application/json
-	Status       int    // the success status; default 200
-	Location     bool   // the success answer has a Location header
-	ETag         bool   // answers carry an ETag and honour If-None-Match with 304
+	Body         string  // the definition of the request body, if any
+	Answer       string  // the success body: "Name" or "Name[]" of a definition or of Inline, or "" for none
+	Type         string  // the success body's media type; default application/json
+	Status       int     // the success status; default 200
+	Location     bool    // the success answer has a Location header
+	ETag         bool    // answers carry an ETag and honour If-None-Match with 304
 	// Scope is what the route asks of a bearer token when the server is
 	// configured to check them: a scope ("orders:write"), "read" (a token
 	// of any scope, only with -auth-public-read=false), or "" (none).
