@@ -186,8 +186,12 @@ func TestClusterFailover(t *testing.T) {
 	// and returns how many were refused meanwhile.
 	progress := func(n int) (refused int) {
 		t.Helper()
-		for _, p := range placers {
-			base, refusedBefore := p.counts()
+		bases := make([][2]int, len(placers))
+		for i, p := range placers {
+			bases[i][0], bases[i][1] = p.counts()
+		}
+		for i, p := range placers {
+			base, refusedBefore := bases[i][0], bases[i][1]
 			eventuallyWithin(t, clusterWait, func() error {
 				if err := p.failed(); err != nil {
 					t.Fatal(err)
