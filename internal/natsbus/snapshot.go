@@ -1,6 +1,7 @@
 package natsbus
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,17 +19,68 @@ import (
 
 // Snapshots of the folded state: a Store starts from the newest one and
 // replays only the events after it, so that its start does not grow with
-// the log. Each is an object of the snapshot bucket named
-// "<stream>/<stream created, ns>/<seq, 20 digits>": a stream created again
-// under the same name never reads the old one's.
+// the log. The newest is the value of the stream's key in the snapshot
+// key-value bucket, read in one round trip: a header line, then the
+// snapshot itself, or, past inlineMax, the name of the object of the
+// snapshot object store (same bucket name) that holds it, named
+// "<stream>/<stream created, ns>/<seq, 20 digits>".
 const (
 	snapshotVersion = 1
 	// snapshotCheck is how often the writer looks whether one is due.
 	snapshotCheck = time.Second
-	// snapshotsKept is how many snapshots of the stream the writer keeps:
-	// the newest, and the one before for a Store reading it right now.
+	// inlineMax is the largest snapshot held in the key-value bucket
+	// itself: well under the 1 MiB message a NATS server takes by default.
+	inlineMax = 512 << 10
+	// snapshotsKept is how many snapshot objects of the stream the writer
+	// keeps: the newest, and the one before for a Store reading it now.
 	snapshotsKept = 2
+	// casTries bounds the writer's compare-and-set of the key.
+	casTries = 5
 )
+
+// snapMagic starts every snapshot value.
+const snapMagic = "liveorders-snapshot"
+
+// snapRef is the header of a snapshot value: which snapshot it is, and
+// where its body is (object: the object's name; empty: after the header).
+type snapRef struct {
+	seq    uint64
+	log    string
+	object string
+}
+
+func (r snapRef) header() []byte {
+	where := "inline"
+	if r.object != "" {
+		where = "object " + r.object
+	}
+	return fmt.Appendf(nil, "%s %d %d %s %s\n", snapMagic, snapshotVersion, r.seq, r.log, where)
+}
+
+// parseSnap splits a snapshot value into its header and its inline body.
+func parseSnap(v []byte) (snapRef, []byte, error) {
+	line, body, ok := bytes.Cut(v, []byte("\n"))
+	f := strings.Fields(string(line))
+	if !ok || len(f) < 5 || f[0] != snapMagic {
+		return snapRef{}, nil, errors.New("not a snapshot")
+	}
+	if f[1] != strconv.Itoa(snapshotVersion) {
+		return snapRef{}, nil, fmt.Errorf("snapshot version %s, not %d", f[1], snapshotVersion)
+	}
+	seq, err := strconv.ParseUint(f[2], 10, 64)
+	if err != nil {
+		return snapRef{}, nil, fmt.Errorf("snapshot seq %q", f[2])
+	}
+	r := snapRef{seq: seq, log: f[3]}
+	switch {
+	case f[4] == "inline" && len(f) == 5:
+	case f[4] == "object" && len(f) == 6:
+		r.object, body = f[5], nil
+	default:
+		return snapRef{}, nil, fmt.Errorf("snapshot body %q", strings.Join(f[4:], " "))
+	}
+	return r, body, nil
+}
 
 // snapshot is the folded state as of the event at Seq, stored at Time.
 type snapshot struct {
@@ -97,8 +149,8 @@ func (s *Store) snapPrefix() string {
 	return s.stream + "/" + strconv.FormatInt(s.created.UnixNano(), 10) + "/"
 }
 
-// snapSeqs returns the seqs of the snapshots named with prefix among
-// infos, newest first.
+// snapSeqs returns the seqs of the snapshot objects named with prefix
+// among infos, newest first.
 func snapSeqs(infos []*jetstream.ObjectInfo, prefix string) []uint64 {
 	var seqs []uint64
 	for _, oi := range infos {
@@ -117,11 +169,11 @@ func snapSeqs(infos []*jetstream.ObjectInfo, prefix string) []uint64 {
 // seq last, folded onto this Store's catalogue; nil if there is none.
 func (s *Store) loadSnapshot(ctx context.Context, last uint64) (*snapshot, error) {
 	s.obsMu.Lock()
-	obs := s.obs
+	kv, obs := s.snapKV, s.obs
 	s.obsMu.Unlock()
-	if obs == nil {
+	if kv == nil {
 		var err error
-		obs, err = retry(ctx, func(ctx context.Context) (jetstream.ObjectStore, error) { return s.js.ObjectStore(ctx, s.bucket) })
+		kv, err = retry(ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return s.js.KeyValue(ctx, s.bucket) })
 		if errors.Is(err, jetstream.ErrBucketNotFound) {
 			return nil, nil
 		}
@@ -129,38 +181,44 @@ func (s *Store) loadSnapshot(ctx context.Context, last uint64) (*snapshot, error
 			return nil, fmt.Errorf("natsbus: snapshot bucket %s: %w", s.bucket, unavailable(err))
 		}
 	}
-	infos, err := retry(ctx, func(ctx context.Context) ([]*jetstream.ObjectInfo, error) { return obs.List(ctx) })
-	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+	e, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return kv.Get(ctx, s.stream) })
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: list snapshots: %w", unavailable(err))
+		return nil, fmt.Errorf("natsbus: read the snapshot: %w", unavailable(err))
 	}
-	for _, seq := range snapSeqs(infos, s.snapPrefix()) {
-		name := s.snapPrefix() + fmt.Sprintf("%020d", seq)
-		if seq > last {
-			s.log.Warn("natsbus: snapshot ignored: past the end of the log", "name", name, "last", last)
-			continue
-		}
-		data, err := retry(ctx, func(ctx context.Context) ([]byte, error) { return obs.GetBytes(ctx, name) })
-		if errors.Is(err, jetstream.ErrObjectNotFound) {
-			continue // deleted since the list
-		}
-		if err != nil {
-			return nil, fmt.Errorf("natsbus: read snapshot %s: %w", name, unavailable(err))
-		}
-		var snap snapshot
-		if err := json.Unmarshal(data, &snap); err != nil {
-			s.log.Warn("natsbus: snapshot ignored", "name", name, "err", err)
-			continue
-		}
-		if why := s.unusable(&snap, seq); why != "" {
-			s.log.Warn("natsbus: snapshot ignored: "+why, "name", name)
-			continue
-		}
-		return &snap, nil
+	ref, data, err := parseSnap(e.Value())
+	switch {
+	case err != nil:
+		s.log.Warn("natsbus: snapshot ignored", "err", err)
+		return nil, nil
+	case ref.log != s.logID:
+		return nil, nil // of a stream of the same name deleted since
+	case ref.seq > last:
+		s.log.Warn("natsbus: snapshot ignored: past the end of the log", "seq", ref.seq, "last", last)
+		return nil, nil
 	}
-	return nil, nil
+	if ref.object != "" {
+		if obs == nil {
+			if obs, err = retry(ctx, func(ctx context.Context) (jetstream.ObjectStore, error) { return s.js.ObjectStore(ctx, s.bucket) }); err != nil {
+				return nil, fmt.Errorf("natsbus: snapshot object store %s: %w", s.bucket, unavailable(err))
+			}
+		}
+		if data, err = retry(ctx, func(ctx context.Context) ([]byte, error) { return obs.GetBytes(ctx, ref.object) }); err != nil {
+			return nil, fmt.Errorf("natsbus: read snapshot %s: %w", ref.object, unavailable(err))
+		}
+	}
+	var snap snapshot
+	if err := json.Unmarshal(data, &snap); err != nil {
+		s.log.Warn("natsbus: snapshot ignored", "seq", ref.seq, "err", err)
+		return nil, nil
+	}
+	if why := s.unusable(&snap, ref.seq); why != "" {
+		s.log.Warn("natsbus: snapshot ignored: "+why, "seq", ref.seq)
+		return nil, nil
+	}
+	return &snap, nil
 }
 
 // unusable says why snap, named for seq, cannot be this Store's start.
@@ -222,11 +280,21 @@ func (s *Store) snapshotLocked() *snapshot {
 // Snapshot writes a snapshot of the state now and returns the seq it
 // covers; with Config.Retention set it then purges the events it covers
 // that are older than Retention. The holder of the snapshot lease calls it
-// as Config.SnapshotInterval and Config.SnapshotEvents say.
+// as Config.SnapshotInterval and Config.SnapshotEvents say. A snapshot
+// never replaces a newer one.
 func (s *Store) Snapshot(ctx context.Context) (uint64, error) {
-	obs, err := s.snapshotBucket(ctx)
+	kv, obs, err := s.snapshotBuckets(ctx)
 	if err != nil {
 		return 0, err
+	}
+	// The snapshot is folded from this Store's stream: it must be the
+	// stream there now.
+	stream, err := s.js.Stream(ctx, s.stream)
+	if err != nil {
+		return 0, fmt.Errorf("natsbus: snapshot: %w", unavailable(err))
+	}
+	if err := s.check(stream.CachedInfo(), 0); err != nil {
+		return 0, s.fail(err)
 	}
 	s.mu.Lock()
 	if s.broken != nil {
@@ -239,15 +307,25 @@ func (s *Store) Snapshot(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	name := s.snapPrefix() + fmt.Sprintf("%020d", snap.Seq)
-	if _, err := obs.PutBytes(ctx, name, data); err != nil {
-		return 0, fmt.Errorf("natsbus: write snapshot %s: %w", name, unavailable(err))
+	ref := snapRef{seq: snap.Seq, log: s.logID}
+	value := append(ref.header(), data...)
+	if len(data) > inlineMax {
+		ref.object = s.snapPrefix() + fmt.Sprintf("%020d", snap.Seq)
+		if _, err := obs.PutBytes(ctx, ref.object, data); err != nil {
+			return 0, fmt.Errorf("natsbus: write snapshot %s: %w", ref.object, unavailable(err))
+		}
+		value = ref.header()
+	}
+	if err := s.setSnapshot(ctx, kv, ref, value); err != nil {
+		return 0, err
 	}
 	s.mu.Lock()
 	s.snapSeq = max(s.snapSeq, snap.Seq)
 	s.mu.Unlock()
-	if err := s.prune(ctx, obs, snap.Seq); err != nil {
-		s.log.Warn("natsbus: delete old snapshots", "err", err)
+	if ref.object != "" {
+		if err := s.prune(ctx, obs, snap.Seq); err != nil {
+			s.log.Warn("natsbus: delete old snapshots", "err", err)
+		}
 	}
 	if s.retention > 0 {
 		if err := s.purge(ctx, snap.Seq); err != nil {
@@ -257,15 +335,60 @@ func (s *Store) Snapshot(ctx context.Context) (uint64, error) {
 	return snap.Seq, nil
 }
 
-// snapshotBucket opens the snapshot bucket, creating it if needed.
-func (s *Store) snapshotBucket(ctx context.Context) (jetstream.ObjectStore, error) {
+// setSnapshot makes value, the snapshot ref names, the stream's key,
+// unless the key holds a newer snapshot of the same stream: a writer that
+// lost the lease a moment ago never puts an older snapshot back.
+func (s *Store) setSnapshot(ctx context.Context, kv jetstream.KeyValue, ref snapRef, value []byte) error {
+	for range casTries {
+		e, err := kv.Get(ctx, s.stream)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			_, err = kv.Create(ctx, s.stream, value)
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				continue // another writer came first
+			}
+		case err != nil:
+		default:
+			if cur, _, perr := parseSnap(e.Value()); perr == nil && cur.log == ref.log && cur.seq >= ref.seq {
+				return nil
+			}
+			_, err = kv.Update(ctx, s.stream, value, e.Revision())
+			if isConflict(err) {
+				continue
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("natsbus: write the snapshot: %w", unavailable(err))
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: the snapshot key changed %d times while being written", orders.ErrUnavailable, casTries)
+}
+
+// snapshotBuckets opens the snapshot key-value bucket and object store,
+// creating them if needed.
+func (s *Store) snapshotBuckets(ctx context.Context) (jetstream.KeyValue, jetstream.ObjectStore, error) {
 	s.obsMu.Lock()
 	defer s.obsMu.Unlock()
-	if s.obs != nil {
-		return s.obs, nil
+	if s.snapKV != nil {
+		return s.snapKV, s.obs, nil
+	}
+	kcfg := jetstream.KeyValueConfig{
+		Bucket: s.bucket, Description: "liveorders: the newest snapshot of each stream's folded log",
+		Storage: jetstream.FileStorage, Replicas: s.replicas,
+	}
+	kv, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValue, error) {
+		kv, err := s.js.CreateKeyValue(ctx, kcfg)
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = s.js.UpdateKeyValue(ctx, kcfg)
+		}
+		return kv, err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("natsbus: snapshot bucket %s: %w", s.bucket, unavailable(err))
 	}
 	ocfg := jetstream.ObjectStoreConfig{
-		Bucket: s.bucket, Description: "liveorders: snapshots of the folded log",
+		Bucket: s.bucket, Description: "liveorders: snapshots too large for their key-value bucket",
 		Storage: jetstream.FileStorage, Replicas: s.replicas,
 	}
 	obs, err := retry(ctx, func(ctx context.Context) (jetstream.ObjectStore, error) {
@@ -276,14 +399,14 @@ func (s *Store) snapshotBucket(ctx context.Context) (jetstream.ObjectStore, erro
 		return obs, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: snapshot bucket %s: %w", s.bucket, unavailable(err))
+		return nil, nil, fmt.Errorf("natsbus: snapshot object store %s: %w", s.bucket, unavailable(err))
 	}
-	s.obs = obs
-	return obs, nil
+	s.snapKV, s.obs = kv, obs
+	return kv, obs, nil
 }
 
-// prune deletes the snapshots of older streams of the same name, and all
-// but the newest snapshotsKept up to newest of this one.
+// prune deletes the snapshot objects of older streams of the same name,
+// and all but the newest snapshotsKept up to newest of this one.
 func (s *Store) prune(ctx context.Context, obs jetstream.ObjectStore, newest uint64) error {
 	infos, err := obs.List(ctx)
 	if err != nil {
@@ -292,12 +415,11 @@ func (s *Store) prune(ctx context.Context, obs jetstream.ObjectStore, newest uin
 	mine := s.snapPrefix()
 	kept := 0
 	for _, seq := range snapSeqs(infos, mine) {
-		if seq <= newest {
-			if kept++; kept <= snapshotsKept {
-				continue
-			}
-		} else {
+		if seq > newest {
 			continue // written by a Store further on
+		}
+		if kept++; kept <= snapshotsKept {
+			continue
 		}
 		if err := obs.Delete(ctx, mine+fmt.Sprintf("%020d", seq)); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,47 +164,98 @@ func TestSnapshotOfAnotherCatalogue(t *testing.T) {
 	}
 }
 
+// snapshotHeader returns the first line of the stream's snapshot value,
+// "" while there is none.
+func snapshotHeader(ctx context.Context, js jetstream.JetStream, stream string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	kv, err := js.KeyValue(ctx, "liveorders-snapshots")
+	if err != nil {
+		return "", err
+	}
+	e, err := kv.Get(ctx, stream)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(string(e.Value()), "\n")
+	return line, nil
+}
+
 // The holder of the snapshot lease writes a snapshot once the log has
-// moved SnapshotEvents past the last one, and keeps the newest two.
+// moved SnapshotEvents past the last one.
 func TestSnapshotsWritten(t *testing.T) {
 	n := testenv.NATS(t)
 	js := jsOf(t, n.URL)
 	ctx := t.Context()
 	s := n.Store(t, orderstest.State(), natsbus.Config{SnapshotEvents: 5, SnapshotInterval: time.Hour, Logger: testLogger(t)})
-	seqs := func() ([]string, error) {
-		ctx, cancel := context.WithTimeout(ctx, time.Second)
-		defer cancel()
-		obs, err := js.ObjectStore(ctx, "liveorders-snapshots")
-		if err != nil {
-			return nil, err
-		}
-		infos, err := obs.List(ctx)
-		if errors.Is(err, jetstream.ErrNoObjectsFound) {
-			return nil, nil
-		}
-		var names []string
-		for _, oi := range infos {
-			names = append(names, oi.Name[strings.LastIndex(oi.Name, "/")+1:])
-		}
-		return names, err
-	}
 	for round := 1; round <= 3; round++ {
 		for range 5 {
 			if _, err := s.PlaceOrder(ctx, orders.Order{ID: "B1", Amount: 1}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		want := fmt.Sprintf("%020d", 5*round)
 		eventually(t, func() error {
-			names, err := seqs()
+			h, err := snapshotHeader(ctx, js, "LIVEORDERS")
 			if err != nil {
 				return err
 			}
-			if len(names) == 0 || names[len(names)-1] != want || len(names) > 2 {
-				return fmt.Errorf("snapshots %v, want the newest two up to %s", names, want)
+			if f := strings.Fields(h); len(f) != 5 || f[2] != fmt.Sprint(5*round) || f[4] != "inline" {
+				return fmt.Errorf("snapshot %q, want one of seq %d held inline", h, 5*round)
 			}
 			return nil
 		})
+	}
+}
+
+// A snapshot too large for its key-value bucket goes to the object store,
+// the key naming it; a new store starts from it all the same.
+func TestLargeSnapshot(t *testing.T) {
+	n := testenv.NATS(t)
+	js := jsOf(t, n.URL)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*wait)
+	defer cancel()
+	a := n.Store(t, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+	// Each key of the window is in the snapshot: enough of them pass
+	// its inline limit.
+	const keys = 4000
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 8 {
+		wg.Go(func() {
+			for k := w; k < keys; k += 8 {
+				if _, err := a.PlaceOrder(ctx, orders.Order{ID: "A2", Amount: 1, Key: fmt.Sprintf("large-snapshot-key-%06d", k)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	seq, err := a.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := snapshotHeader(ctx, js, "LIVEORDERS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := strings.Fields(h); len(f) != 6 || f[2] != fmt.Sprint(seq) || f[4] != "object" {
+		t.Fatalf("snapshot %q, want one of seq %d in an object", h, seq)
+	}
+	purge(t, js, "LIVEORDERS", seq+1)
+	b := n.Store(t, orderstest.State(), natsbus.Config{})
+	if err := totals(b, map[string]int64{"A2": keys}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := b.PlaceOrder(ctx, orders.Order{ID: "A2", Amount: 1, Key: "large-snapshot-key-000007"}); err != nil || u.Total > keys {
+		t.Fatalf("a retry of a key of the snapshot = %+v, %v: want its first answer", u, err)
 	}
 }
 

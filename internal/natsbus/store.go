@@ -53,8 +53,9 @@ type Store struct {
 	itMu sync.Mutex
 	it   jetstream.MessagesContext // the consumer follow reads, while it does
 
-	obsMu sync.Mutex
-	obs   jetstream.ObjectStore // the snapshot bucket, once opened
+	obsMu  sync.Mutex
+	snapKV jetstream.KeyValue // the snapshot buckets, once opened
+	obs    jetstream.ObjectStore
 
 	mu       sync.Mutex
 	state    orders.State
@@ -135,7 +136,7 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 		if _, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return s.leases(ctx, lease) }); err != nil {
 			return fail(fmt.Errorf("natsbus: lease bucket %s: %w", lease.Bucket, unavailable(err)))
 		}
-		if _, err := s.snapshotBucket(ctx); err != nil {
+		if _, _, err := s.snapshotBuckets(ctx); err != nil {
 			return fail(err)
 		}
 	}
