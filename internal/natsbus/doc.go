@@ -17,9 +17,9 @@
 // of the category with an expected last sequence on the category's product
 // subject, and on a conflict catches up with the log and tries the next id.
 //
-// A Store starts from the newest snapshot of the folded state (an object of
-// the snapshot bucket, with the stream sequence it covers and the keys of
-// the duplicate window) and replays only the events after it. The instance
+// A Store starts from the newest snapshot of the folded state (the stream's
+// key in the snapshot bucket, with the stream sequence it covers and the
+// keys of the duplicate window) and replays only the events after it. The instance
 // holding the snapshot lease writes one periodically and may then purge the
 // events it covers that are older than Config.Retention. A Store notices a
 // stream deleted, created again, or missing events it had not applied, and
