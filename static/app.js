@@ -528,9 +528,11 @@ function onListClick(event) {
       announce(`Order placed for ${row.name}. Total ${placed.total}.`);
     },
     (err) => {
-      // Only a refusal is certain; without an answer the server may still
-      // place the order (once: the client sent it under one key).
-      const refused = err instanceof OrdersError || err instanceof TypeError;
+      // Only a refusal is certain; without an answer, or with an
+      // unavailable one, the order may be placed (once: the client sent it
+      // under one key).
+      const refused = err instanceof TypeError ||
+        (err instanceof OrdersError && err.code !== "unavailable" && err.code !== "internal");
       showNote(row, `${refused ? "Not placed" : "Not confirmed"}: ${explain(err)}.`, "error");
       announce(`The order for ${row.name} was ${refused ? "not placed" : "not confirmed"}: ${explain(err)}.`);
     },

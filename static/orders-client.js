@@ -531,10 +531,13 @@ export class OrdersClient extends EventTarget {
    * again with the same key after each reconnect until it is answered; the
    * server places it once, so every retry gets the first answer.
    *
-   * A rejection other than an {@link OrdersError} carries the key as
-   * `err.key`: placeOrder with the same id, amount and key later is still a
-   * retry of the same order (within the server's idempotency window, 10
-   * minutes by default), never a second one.
+   * Every rejection carries the key as `err.key`. After one that is not a
+   * refusal (a TimeoutError, an AbortError, a NetworkError, or an
+   * {@link OrdersError} `unavailable` or `internal`, which the server may
+   * give an order it stored but could not confirm), the order may have been
+   * placed: placeOrder with the same id, amount and key is still a retry of
+   * it (within the server's idempotency window, 10 minutes by default),
+   * never a second order.
    *
    * @param {string} id A product id, e.g. "A1".
    * @param {number} [amount] A whole number from 1 to 1,000,000. Default 1.
@@ -819,8 +822,9 @@ export class OrdersClient extends EventTarget {
       order.resolve(placed);
       return;
     }
-    if (err instanceof Error && !(err instanceof OrdersError)) {
-      // The order may have been placed: its key lets the caller retry it.
+    if (err instanceof Error) {
+      // Without an answer, or with an unavailable one, the order may have
+      // been placed: its key lets the caller retry it.
       Object.defineProperty(err, "key", { value: order.key, enumerable: true });
     }
     order.reject(err);
