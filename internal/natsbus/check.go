@@ -16,10 +16,6 @@ import (
 // restarted instance) starts from the log as it now is.
 var ErrLogReset = errors.New("natsbus: log reset")
 
-// checkEvery is how often a Store looks at its stream for a reset, besides
-// each time its connection comes back.
-const checkEvery = 2 * time.Second
-
 // logID identifies a stream by its creation time: a stream deleted and
 // created again under the same name is another log.
 func logID(created time.Time) string { return created.UTC().Format(time.RFC3339Nano) }

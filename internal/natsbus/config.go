@@ -62,15 +62,8 @@ type Config struct {
 	PublishTimeout time.Duration
 }
 
-// Defaults of Config.
-const (
-	defaultSnapshotInterval = time.Minute
-	defaultSnapshotEvents   = 100000
-	// keyMargin is how much longer than the duplicate window the fold
-	// remembers a key, so that clocks a little apart never have JetStream
-	// report a duplicate whose first answer the fold has forgotten.
-	keyMargin = time.Minute
-)
+// defaultSnapshotEvents is Config.SnapshotEvents' default.
+const defaultSnapshotEvents = 100000
 
 // defaults fills in the zero fields of cfg and checks the others.
 func (cfg *Config) defaults() error {

@@ -5,21 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-)
-
-// Reconnection settings of Dial and Embed: reconnect forever, soon, and
-// buffer nothing while disconnected, so that a write fails at once instead
-// of waiting in a buffer that a crash would lose.
-const (
-	reconnectWait   = 250 * time.Millisecond
-	reconnectJitter = 100 * time.Millisecond
-	// embedReady bounds how long Embed waits for its server to start.
-	embedReady = 10 * time.Second
 )
 
 func options(name string) []nats.Option {

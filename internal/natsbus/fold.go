@@ -9,10 +9,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// foreignCheck bounds the look at the stream that decides about an event
-// written for another stream than the one this Store follows.
-const foreignCheck = 10 * time.Second
-
 // receive applies one event of the log. It reports a gap, and the seq
 // of the event, when events before it were not delivered.
 func (s *Store) receive(msg jetstream.Msg) (gap bool, seq uint64) {

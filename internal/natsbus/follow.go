@@ -11,28 +11,15 @@ import (
 )
 
 // Following the log. A Store reads it through a consumer of its own that
-// it replaces whenever the consumer goes quiet, rather than through
-// nats.go's ordered consumer: after a node crashes, the ordered consumer
-// can retry for minutes to recreate itself under one name on the dead
-// node, which the cluster takes for alive until it misses its events for
-// several minutes.
-const (
-	// heartbeat is how often JetStream tells a waiting Store its consumer
-	// is alive; after two missed, the Store makes a new consumer.
-	heartbeat = time.Second
-	// pullExpiry bounds one pull request; more than twice heartbeat.
-	pullExpiry = 10 * time.Second
-	// pullBatch is how many events a Store asks for at once: a replay
-	// goes as fast as the fold when the next batch is on its way.
-	pullBatch = 4096
-	// stallAfter: a Store whose fold has not moved for this long while the
-	// stream holds later events makes a new consumer (checked every
-	// checkEvery).
-	stallAfter = 5 * time.Second
-	// consumerIdle is how long the server keeps a consumer nobody reads,
-	// for one a Store could not delete.
-	consumerIdle = time.Minute
-)
+// it replaces whenever the consumer goes quiet (see heartbeat and
+// stallAfter), rather than through nats.go's ordered consumer: after a
+// node crashes, the ordered consumer can retry for minutes to recreate
+// itself under one name on the dead node, which the cluster takes for
+// alive until it misses its events for several minutes.
+
+// pullBatch is how many events a Store asks for at once: a replay goes as
+// fast as the fold when the next batch is on its way.
+const pullBatch = 4096
 
 // follow reads the log from the event after the last applied one and
 // folds it, until the Store is closed or finds its log reset. It makes a

@@ -26,8 +26,6 @@ import (
 // "<stream>/<stream created, ns>/<seq, 20 digits>".
 const (
 	snapshotVersion = 1
-	// snapshotCheck is how often the writer looks whether one is due.
-	snapshotCheck = time.Second
 	// inlineMax is the largest snapshot held in the key-value bucket
 	// itself: well under the 1 MiB message a NATS server takes by default.
 	inlineMax = 512 << 10

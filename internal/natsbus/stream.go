@@ -11,17 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Calls to JetStream's API that set up the stream and the buckets.
-const (
-	// attemptTimeout bounds one attempt; one that gets no answer in time
-	// is made again until the caller's context ends: several instances
-	// creating a 3-replica stream at once can go unanswered, and a
-	// cluster electing a leader answers nothing.
-	attemptTimeout = 3 * time.Second
-	// retryWait is the pause between two attempts.
-	retryWait = 250 * time.Millisecond
-)
-
 // retry calls f, each time bounded by attemptTimeout, until it succeeds,
 // fails in a way another attempt would not change, or ctx ends; it then
 // returns f's last answer.

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -60,6 +61,27 @@ type Cluster struct {
 // test ends.
 func NATSCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
+	// The ports are free when chosen, not when bound: another process
+	// may take one meanwhile, and the cluster then starts on others.
+	var err error
+	for range clusterTries {
+		var c *Cluster
+		if c, err = startCluster(t, n); err == nil {
+			c.WaitReady()
+			return c
+		}
+	}
+	t.Fatalf("testenv: %v", err)
+	return nil
+}
+
+// clusterTries bounds the attempts of NATSCluster.
+const clusterTries = 3
+
+// startCluster starts the nodes of a cluster on new ports; on an error it
+// leaves nothing running.
+func startCluster(t testing.TB, n int) (*Cluster, error) {
+	t.Helper()
 	c := &Cluster{t: t, links: make(map[[2]int]*link)}
 	clientPorts, routePorts := freePorts(t, n), freePorts(t, n)
 	dead := freePorts(t, 1)[0] // advertised: nodes only meet through the links
@@ -96,48 +118,46 @@ func NATSCluster(t testing.TB, n int) *Cluster {
 		urls = append(urls, node.URL)
 	}
 	c.URL = strings.Join(urls, ",")
-	// Stop every node before the links close, so that none sees its peers
-	// go before it stops.
-	t.Cleanup(func() {
-		for _, l := range c.links {
-			l.close()
-		}
-	})
-	t.Cleanup(func() {
+	stop := func() {
 		for _, node := range c.Nodes {
 			node.Stop()
 		}
-	})
-	var wg sync.WaitGroup
-	for _, node := range c.Nodes {
-		wg.Go(func() { node.start() })
-	}
-	wg.Wait()
-	for _, node := range c.Nodes {
-		if node.srv == nil {
-			t.FailNow()
+		for _, l := range c.links {
+			l.close()
 		}
 	}
-	c.WaitReady()
-	return c
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, node := range c.Nodes {
+		wg.Go(func() { errs[i] = node.start() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		stop()
+		return nil, err
+	}
+	// Every node stops before the links close, so that none sees its
+	// peers go before it stops.
+	t.Cleanup(stop)
+	return c, nil
 }
 
-// start is Start for a node started beside others: it reports a failure
+// start is Start for a node started beside others: it returns a failure
 // and leaves srv nil instead of stopping the test from this goroutine.
-func (n *NATSServer) start() {
+func (n *NATSServer) start() error {
 	opts := n.opts
 	srv, err := server.NewServer(&opts)
 	if err != nil {
-		n.t.Errorf("testenv: nats-server %s: %v", n.Name, err)
-		return
+		return fmt.Errorf("nats-server %s: %w", n.Name, err)
 	}
 	srv.Start()
 	if !srv.ReadyForConnections(natsReady) {
 		srv.Shutdown()
-		n.t.Errorf("testenv: nats-server %s did not start", n.Name)
-		return
+		srv.WaitForShutdown()
+		return fmt.Errorf("nats-server %s did not start within %v (port %d, cluster port %d)", n.Name, natsReady, n.opts.Port, n.opts.Cluster.Port)
 	}
 	n.srv = srv
+	return nil
 }
 
 // WaitReady waits until every running node knows the JetStream meta
