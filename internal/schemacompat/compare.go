@@ -1,0 +1,564 @@
+package schemacompat
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Compare walks the released contract old and the changed contract new in
+// step from each root, following $ref chains across files and oneOf
+// unions, and reports every change of what travels: each change under the
+// rules of the direction it travels in (both for a definition both reach).
+func Compare(old, new *Contract, roots []Root) *Report {
+	c := &comparer{old: old, new: new, seen: map[string]bool{}, found: map[string]bool{}}
+	for _, r := range sortRoots(roots) {
+		if old.object(r.Def) == nil || new.object(r.Def) == nil {
+			continue // a new root has nothing to break; a removed one is a removed definition
+		}
+		for _, d := range r.Dir.each() {
+			c.compare(viewAt(old, r.Def), viewAt(new, r.Def), d, []string{r.Def.Name()})
+		}
+	}
+	c.removedDefs(roots)
+	return newReport(c.findings)
+}
+
+// comparer collects the findings of one comparison.
+type comparer struct {
+	old, new *Contract
+	seen     map[string]bool // comparisons done: direction and both views
+	found    map[string]bool // findings recorded, for de-duplication
+	findings []Finding
+}
+
+// add records a finding at at, once.
+func (c *comparer) add(at Location, dir Direction, breaking bool, via []string, format string, args ...any) {
+	f := Finding{At: at, Dir: dir, Change: fmt.Sprintf(format, args...), Breaking: breaking, Via: strings.Join(via, " > ")}
+	key := f.At.String() + "\x00" + f.Dir.String() + "\x00" + f.Change
+	if c.found[key] {
+		return
+	}
+	c.found[key] = true
+	c.findings = append(c.findings, f)
+}
+
+// compare checks the value at one place: vo as released, vn as changed,
+// travelling in dir (one direction).
+func (c *comparer) compare(vo, vn view, dir Direction, via []string) {
+	key := dir.String() + "\x00" + vo.key() + "\x00" + vn.key()
+	if c.seen[key] {
+		return
+	}
+	c.seen[key] = true
+
+	for _, d := range vn.dangling {
+		name := d.ref
+		if _, frag, ok := strings.Cut(d.ref, "#"); ok {
+			name = frag[strings.LastIndex(frag, "/")+1:]
+		}
+		c.add(d.at, dir, true, via, "removed definition %s is still referenced (%s)", name, d.ref)
+	}
+	if len(vn.dangling) > 0 || (vo.empty() && vn.empty()) {
+		return
+	}
+	c.union(vo, vn, dir, via)
+	if !c.types(vo, vn, dir, via) {
+		return // a value of the old type is no value of the new one: the rest is moot
+	}
+	c.values(vo, vn, dir, via)
+	c.text(vo, vn, dir, via, "pattern")
+	c.text(vo, vn, dir, via, "format")
+	intO, intN := onlyInteger(vo), onlyInteger(vn)
+	c.limit(vo.number("minimum", "exclusiveMinimum", true, intO), vn.number("minimum", "exclusiveMinimum", true, intN), "minimum", true, vn, dir, via)
+	c.limit(vo.number("maximum", "exclusiveMaximum", false, intO), vn.number("maximum", "exclusiveMaximum", false, intN), "maximum", false, vn, dir, via)
+	for _, k := range []struct {
+		name  string
+		lower bool
+	}{{"minLength", true}, {"maxLength", false}, {"minItems", true}, {"maxItems", false}} {
+		c.limit(vo.count(k.name, k.lower), vn.count(k.name, k.lower), k.name, k.lower, vn, dir, via)
+	}
+	if io, in := vo.items(), vn.items(); len(io) > 0 || len(in) > 0 {
+		c.compare(viewAt(c.old, io...), viewAt(c.new, in...), dir, append(slices.Clone(via), "[]"))
+	}
+	c.object(vo, vn, dir, via)
+	c.defaults(vo, vn, dir, via)
+	c.unknown(vo, vn, dir, via)
+}
+
+// at is where a finding about keyword k points: the keyword in the changed
+// contract when it is there; else where it was, when the schema that held
+// it is still there; else where it would be in the changed view.
+func (c *comparer) at(vn view, k string, found Location, ok bool, old Location) Location {
+	if ok {
+		return found
+	}
+	if old.Pointer != "" {
+		parent := old
+		parent.Pointer = old.Pointer[:strings.LastIndex(old.Pointer, "/")]
+		if c.new.object(parent) != nil || vn.empty() {
+			return old
+		}
+	}
+	if !vn.empty() {
+		return vn.where().child(k)
+	}
+	return old
+}
+
+func onlyInteger(v view) bool {
+	t, _, ok := v.types()
+	return ok && len(t) == 1 && t[0] == "integer"
+}
+
+// union compares oneOf alternatives. Alternatives that are definitions are
+// matched by definition name; other alternatives by position. A oneOf of
+// constants is an enumeration, compared by values.
+func (c *comparer) union(vo, vn view, dir Direction, via []string) {
+	ko, ato, mo := vo.union()
+	kn, atn, mn := vn.union()
+	if ko == constUnion {
+		ko = noUnion
+	}
+	if kn == constUnion {
+		kn = noUnion
+	}
+	switch {
+	case ko == noUnion && kn == noUnion:
+		return
+	case ko == noUnion:
+		c.add(atn, dir, dir == ClientToServer, via, "oneOf added: a value must now match one alternative")
+		return
+	case kn == noUnion:
+		c.add(c.at(vn, "oneOf", Location{}, false, ato), dir, dir == ServerToClient, via, "oneOf removed: any value may now be sent")
+		return
+	case ko != kn:
+		c.add(atn, dir, true, via, "oneOf alternatives changed from %s to %s", ko, kn)
+		return
+	}
+	if ko == inlineUnion {
+		for i := range max(len(mo), len(mn)) {
+			switch {
+			case i >= len(mn):
+				c.add(mo[i], dir, dir == ClientToServer, via, "alternative %d removed", i)
+			case i >= len(mo):
+				c.add(mn[i], dir, dir == ServerToClient, via, "new alternative %d", i)
+			default:
+				c.compare(viewAt(c.old, mo[i]), viewAt(c.new, mn[i]), dir, append(slices.Clone(via), strconv.Itoa(i)))
+			}
+		}
+		return
+	}
+	noun := "variant"
+	if len(via) == 1 {
+		noun = map[Direction]string{ClientToServer: "command", ServerToClient: "message type"}[dir]
+	}
+	byName := func(con *Contract, members []Location) (map[string]Location, []string) {
+		m := map[string]Location{}
+		var order []string
+		for _, l := range members {
+			ref, _ := con.object(l)["$ref"].(string)
+			to, _ := con.resolve(l.File, ref)
+			name := to.Name()
+			m[name] = l
+			order = append(order, name)
+		}
+		return m, order
+	}
+	oldBy, oldOrder := byName(c.old, mo)
+	newBy, newOrder := byName(c.new, mn)
+	for _, name := range oldOrder {
+		if _, ok := newBy[name]; ok {
+			c.compare(viewAt(c.old, oldBy[name]), viewAt(c.new, newBy[name]), dir, append(slices.Clone(via), name))
+			continue
+		}
+		if dir == ClientToServer {
+			c.add(oldBy[name], dir, true, via, "%s %s removed: old clients still send it", noun, name)
+		} else {
+			c.add(oldBy[name], dir, true, via, "%s %s removed: old clients may wait for it", noun, name)
+		}
+	}
+	for _, name := range newOrder {
+		if _, ok := oldBy[name]; ok {
+			continue
+		}
+		switch {
+		case dir == ClientToServer:
+			c.add(newBy[name], dir, false, via, "new %s %s", noun, name)
+		case unionOpen(c.old, vo):
+			c.add(newBy[name], dir, false, via, "new %s %s (clients ignore types they do not know)", noun, name)
+		default:
+			c.add(newBy[name], dir, true, via, "new %s %s in a closed union: old clients cannot read it", noun, name)
+		}
+	}
+}
+
+func (k unionKind) String() string {
+	return map[unionKind]string{noUnion: "none", constUnion: "constants", refUnion: "definitions", inlineUnion: "inline schemas"}[k]
+}
+
+// unionOpen reports whether old clients ignore a variant of v they do not
+// know: the union's description marks it open, or its discriminator (a
+// property every variant has, whose value is one of an enumeration) is an
+// open enumeration.
+func unionOpen(con *Contract, v view) bool {
+	if Open(v.description()) {
+		return true
+	}
+	_, _, members := v.union()
+	var common map[string]Location // property → its enumeration
+	for i, m := range members {
+		props, _ := viewAt(con, m).properties()
+		these := map[string]Location{}
+		for name, locs := range props {
+			pv := viewAt(con, locs...)
+			if src, ok := enumSource(pv); ok {
+				these[name] = src.at
+			}
+		}
+		if i == 0 {
+			common = these
+			continue
+		}
+		for name, src := range common {
+			if these[name] != src {
+				delete(common, name)
+			}
+		}
+	}
+	for _, src := range common {
+		desc, _ := con.object(src)["description"].(string)
+		if Open(desc) {
+			return true
+		}
+	}
+	return false
+}
+
+// enumSource returns the part of v that lists an enumeration (enum or a
+// oneOf of constants, not a single const).
+func enumSource(v view) (part, bool) {
+	for _, p := range v.parts {
+		if _, ok := p.m["enum"]; ok {
+			return p, true
+		}
+		if _, ok := constOneOf(p.m); ok {
+			return p, true
+		}
+	}
+	return part{}, false
+}
+
+// types compares the allowed JSON types. It returns false when no value of
+// the old types is a value of the new ones.
+func (c *comparer) types(vo, vn view, dir Direction, via []string) bool {
+	to, ato, oko := vo.types()
+	tn, atn, okn := vn.types()
+	show := func(t []string) string { return strings.Join(t, " or ") }
+	switch {
+	case !oko && !okn:
+		return true
+	case !oko:
+		c.add(atn, dir, dir == ClientToServer, via, "type restricted to %s", show(tn))
+		return true
+	case !okn:
+		c.add(c.at(vn, "type", Location{}, false, ato), dir, dir == ServerToClient, via, "type no longer restricted (was %s)", show(to))
+		return true
+	case slices.Equal(to, tn):
+		return true
+	}
+	narrowed := slices.ContainsFunc(to, func(t string) bool { return !allowsType(tn, t) })
+	widened := slices.ContainsFunc(tn, func(t string) bool { return !allowsType(to, t) })
+	breaking := (dir == ClientToServer && narrowed) || (dir == ServerToClient && widened)
+	c.add(atn, dir, breaking, via, "type changed from %s to %s", show(to), show(tn))
+	return len(intersectTypes(to, tn)) > 0
+}
+
+// values compares const, enum and oneOf-of-constants value sets.
+func (c *comparer) values(vo, vn view, dir Direction, via []string) {
+	o, oko := vo.values()
+	n, okn := vn.values()
+	switch {
+	case !oko && !okn:
+		return
+	case !oko:
+		c.add(n.at, dir, dir == ClientToServer, via, "values restricted to %s", strings.Join(n.list, ", "))
+		return
+	case !okn:
+		breaking := dir == ServerToClient && !o.open
+		c.add(c.at(vn, "enum", Location{}, false, o.at), dir, breaking, via, "values no longer restricted (were %s)", strings.Join(o.list, ", "))
+		return
+	}
+	if len(o.list) == 1 && len(n.list) == 1 {
+		if o.list[0] != n.list[0] {
+			c.add(n.at, dir, true, via, "const changed from %s to %s", o.list[0], n.list[0])
+		}
+		return
+	}
+	for _, x := range o.list {
+		if slices.Contains(n.list, x) {
+			continue
+		}
+		if dir == ClientToServer {
+			c.add(n.at, dir, true, via, "enum value %s removed: old clients may still send it", x)
+		} else {
+			c.add(n.at, dir, false, via, "enum value %s removed: no longer sent", x)
+		}
+	}
+	for _, x := range n.list {
+		if slices.Contains(o.list, x) {
+			continue
+		}
+		switch {
+		case dir == ClientToServer:
+			c.add(n.at, dir, false, via, "new enum value %s", x)
+		case o.open:
+			c.add(n.at, dir, false, via, "new enum value %s (open enumeration: clients accept values they do not know)", x)
+		default:
+			c.add(n.at, dir, true, via, "new enum value %s in a closed enumeration: old clients cannot read it", x)
+		}
+	}
+	if dir == ServerToClient && o.open != n.open {
+		if n.open {
+			c.add(n.at, dir, false, via, "enumeration marked open: new values will be compatible once this is released")
+		} else {
+			c.add(n.at, dir, false, via, "enumeration no longer open: new values will be breaking")
+		}
+	}
+}
+
+// text compares pattern or format: a string value must match each one
+// listed, and any change to one may refuse or produce values the other side
+// does not expect.
+func (c *comparer) text(vo, vn view, dir Direction, via []string, k string) {
+	lo, ato := vo.strs(k)
+	ln, atn := vn.strs(k)
+	if len(lo) == 1 && len(ln) == 1 {
+		if lo[0] != ln[0] {
+			c.add(atn[0], dir, true, via, "%s changed from %q to %q", k, lo[0], ln[0])
+		}
+		return
+	}
+	for i, s := range ln {
+		if !slices.Contains(lo, s) {
+			c.add(atn[i], dir, dir == ClientToServer, via, "%s %q added", k, s)
+		}
+	}
+	for i, s := range lo {
+		if !slices.Contains(ln, s) {
+			c.add(c.at(vn, k, Location{}, false, ato[i]), dir, dir == ServerToClient, via, "%s %q removed", k, s)
+		}
+	}
+}
+
+// limit compares one bound: name is the keyword family (minimum, maxLength),
+// lower whether it bounds from below.
+func (c *comparer) limit(o, n bound, name string, lower bool, vn view, dir Direction, via []string) {
+	if !o.set() && !n.set() {
+		return
+	}
+	if o.set() && n.set() && o.r.Cmp(n.r) == 0 && o.excl == n.excl {
+		return
+	}
+	narrowed := stricter(n, o, lower)
+	breaking := (dir == ClientToServer) == narrowed
+	switch {
+	case !o.set():
+		c.add(n.at, dir, breaking, via, "%s added: %s", name, n.text)
+	case !n.set():
+		c.add(c.at(vn, o.kw, Location{}, false, o.at), dir, breaking, via, "%s removed (was %s)", name, o.text)
+	default:
+		verb := "raised"
+		if narrowed != lower {
+			verb = "lowered"
+		}
+		if o.kw == n.kw {
+			c.add(n.at, dir, breaking, via, "%s %s from %s to %s", name, verb, o.text, n.text)
+		} else {
+			c.add(n.at, dir, breaking, via, "%s %s from %s to %s", name, verb, o.describe(), n.describe())
+		}
+	}
+}
+
+// object compares properties, required and additionalProperties.
+func (c *comparer) object(vo, vn view, dir Direction, via []string) {
+	po, orderO := vo.properties()
+	pn, orderN := vn.properties()
+	ro, rn := vo.required(), vn.required()
+	closedO, _ := vo.closed()
+	closedN, atClosedN := vn.closed()
+	names := slices.Clone(orderO)
+	for _, list := range [][]string{orderN, sortedKeys(ro), sortedKeys(rn)} {
+		for _, name := range list {
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	for _, name := range names {
+		locO, inO := po[name]
+		locN, inN := pn[name]
+		_, reqO := ro[name]
+		atReqN, reqN := rn[name]
+		inO, inN = inO || reqO, inN || reqN
+		switch {
+		case inO && !inN:
+			where := ro[name]
+			if len(locO) > 0 {
+				where = locO[0]
+			}
+			switch {
+			case dir == ServerToClient:
+				c.add(where, dir, true, via, "field %q removed: old clients may read it", name)
+			case closedN:
+				c.add(where, dir, true, via, "field %q removed: old clients that send it are refused", name)
+			default:
+				c.add(where, dir, false, via, "field %q removed: still accepted, and ignored", name)
+			}
+			continue
+		case !inO && inN:
+			where := atReqN
+			if len(locN) > 0 {
+				where = locN[0]
+			}
+			switch {
+			case dir == ClientToServer && reqN:
+				c.add(atReqN, dir, true, via, "new required field %q", name)
+			case dir == ClientToServer:
+				c.add(where, dir, false, via, "new optional field %q", name)
+			case closedO:
+				c.add(where, dir, true, via, "new field %q: the released contract refuses unknown fields", name)
+			default:
+				c.add(where, dir, false, via, "new field %q (clients ignore fields they do not know)", name)
+			}
+			continue
+		}
+		if reqO != reqN {
+			where := atReqN
+			if !reqN {
+				where = c.at(vn, "required", Location{}, false, ro[name])
+				if l, ok := vn.requiredAt(); ok {
+					where = l
+				}
+			}
+			switch {
+			case dir == ClientToServer && reqN:
+				c.add(where, dir, true, via, "field %q is now required", name)
+			case dir == ClientToServer:
+				c.add(where, dir, false, via, "field %q is now optional", name)
+			case reqN:
+				c.add(where, dir, false, via, "field %q is now always present", name)
+			default:
+				c.add(where, dir, true, via, "field %q is no longer always present", name)
+			}
+		}
+		c.compare(viewAt(c.old, locO...), viewAt(c.new, locN...), dir, append(slices.Clone(via), name))
+	}
+	if closedO != closedN {
+		where := atClosedN
+		if !closedN {
+			where = c.at(vn, "additionalProperties", Location{}, false, Location{})
+		}
+		switch {
+		case dir == ClientToServer && closedN:
+			c.add(where, dir, true, via, "additionalProperties made false: fields old clients may send are refused")
+		case dir == ClientToServer:
+			c.add(where, dir, false, via, "additionalProperties no longer false: unknown fields are accepted")
+		case closedN:
+			c.add(where, dir, false, via, "additionalProperties made false: no field beyond those listed is sent")
+		default:
+			c.add(where, dir, true, via, "additionalProperties no longer false: old clients refuse fields they do not know")
+		}
+	}
+}
+
+// defaults: a client that leaves out a field with a default gets that
+// default, so changing it changes what old clients' commands mean.
+func (c *comparer) defaults(vo, vn view, dir Direction, via []string) {
+	if dir != ClientToServer {
+		return
+	}
+	o, ato, oko := vo.first("default")
+	n, atn, okn := vn.first("default")
+	switch {
+	case !oko && !okn:
+	case !okn:
+		c.add(c.at(vn, "default", Location{}, false, ato), dir, true, via, "default %s removed: old clients that leave the field out rely on it", canonical(o))
+	case !oko:
+		c.add(atn, dir, false, via, "default %s added", canonical(n))
+	case canonical(o) != canonical(n):
+		c.add(atn, dir, true, via, "default changed from %s to %s: old clients that leave the field out get another value", canonical(o), canonical(n))
+	}
+}
+
+// known are the keywords the comparison understands, or ignores because
+// they do not change what is valid (annotations).
+var known = map[string]bool{
+	"$ref": true, "$comment": true, "$schema": true, "$id": true, "$defs": true,
+	"title": true, "description": true, "examples": true, "deprecated": true, "default": true,
+	"type": true, "enum": true, "const": true, "oneOf": true,
+	"properties": true, "required": true, "additionalProperties": true,
+	"items": true, "minItems": true, "maxItems": true,
+	"minLength": true, "maxLength": true, "pattern": true, "format": true,
+	"minimum": true, "maximum": true, "exclusiveMinimum": true, "exclusiveMaximum": true,
+}
+
+// unknown reports any change to a keyword the comparison does not
+// understand as breaking: it cannot tell.
+func (c *comparer) unknown(vo, vn view, dir Direction, via []string) {
+	collect := func(v view) map[string][]string {
+		m := map[string][]string{}
+		for _, p := range v.parts {
+			for k, x := range p.m {
+				if !known[k] {
+					m[k] = append(m[k], canonical(x))
+				}
+			}
+		}
+		for k := range m {
+			slices.Sort(m[k])
+		}
+		return m
+	}
+	ko, kn := collect(vo), collect(vn)
+	for _, k := range sortedKeys(merge(ko, kn)) {
+		if slices.Equal(ko[k], kn[k]) {
+			continue
+		}
+		_, where, ok := vn.first(k)
+		c.add(c.at(vn, k, where, ok, vo.where().child(k)), dir, true, via, "keyword %q changed, which this check cannot judge", k)
+	}
+}
+
+func merge(a, b map[string][]string) map[string][]string {
+	m := map[string][]string{}
+	for k, v := range a {
+		m[k] = v
+	}
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
+}
+
+// removedDefs reports every definition that a root reached in the released
+// contract and that is gone: its name is public (the generated types, the
+// published schema URLs clients $ref).
+func (c *comparer) removedDefs(roots []Root) {
+	dirs := Directions(c.old, roots)
+	for _, d := range c.old.Defs() {
+		if dirs[d] == 0 || c.new.object(d) != nil {
+			continue
+		}
+		moved := ""
+		for _, nd := range c.new.Defs() {
+			if nd.Name() == d.Name() {
+				moved = " (it is now in " + nd.File + ", so the released URL of it no longer resolves)"
+			}
+		}
+		for _, one := range dirs[d].each() {
+			c.add(d, one, true, []string{d.Name()}, "definition %s removed%s", d.Name(), moved)
+		}
+	}
+}
