@@ -1,0 +1,222 @@
+// Command schemacompat compares the contract in schema/ with the last
+// released one in schema/released/vN/ and prints every change with the
+// direction whose rules judged it and its verdict, like buf breaking:
+//
+//	commands.schema.json#/$defs/PlaceOrderPayload/required: client→server: new required field "note": BREAKING
+//
+// It fails when a change breaks clients of the released version, unless
+// schema/ is the next major version (its $id /schemas/v2/… and its
+// subprotocol liveorders.v2 both bumped), which may break v1 on purpose.
+//
+//	go run ./cmd/schemacompat              # make check: fail on a breaking change
+//	go run ./cmd/schemacompat -warn        # go generate: print, never fail
+//	go run ./cmd/schemacompat -release     # make release-contract
+//	go run ./cmd/schemacompat -directions  # the direction of every definition
+//
+// Releasing copies schema/*.schema.json to schema/released/vN/, and is
+// refused while a change breaks the released vN.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/liveorders/liveorders/internal/schemacompat"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errBreaking) {
+			fmt.Fprintln(os.Stderr, "schemacompat:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errBreaking is returned when a change breaks the released contract; the
+// findings have been printed.
+var errBreaking = errors.New("breaking changes")
+
+// run checks, warns or releases, as args say.
+func run(args []string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("schemacompat", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	schemaDir := fl.String("schemas", "schema", "directory of the changed contract's *.schema.json files")
+	releasedDir := fl.String("released", filepath.Join("schema", "released"), "directory of the released contracts, one vN directory each")
+	warn := fl.Bool("warn", false, "print the findings as warnings and never fail (go generate)")
+	release := fl.Bool("release", false, "release the contract: copy it to the released directory, unless it breaks the released version")
+	via := fl.Bool("v", false, "print how a root reaches each finding")
+	directions := fl.Bool("directions", false, "print the roots and the direction of every definition, then stop")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fl.Args(), " "))
+	}
+	rs, err := roots()
+	if err != nil {
+		return err
+	}
+	cur, err := schemacompat.Load(os.DirFS(*schemaDir), *schemaDir)
+	if err != nil {
+		return err
+	}
+	if *directions {
+		for _, r := range rs {
+			fmt.Fprintln(stdout, "root", r)
+		}
+		fmt.Fprint(stdout, schemacompat.DirectionTable(cur, rs))
+		return nil
+	}
+	c := &check{cur: cur, roots: rs, schemaDir: *schemaDir, releasedDir: *releasedDir, stdout: stdout, via: *via}
+	switch {
+	case *release:
+		return c.release()
+	case *warn:
+		if err := c.run(); err != nil {
+			if !errors.Is(err, errBreaking) {
+				fmt.Fprintln(stdout, "schemacompat: warning:", err)
+			}
+			fmt.Fprintln(stdout, "schemacompat: warning: make check will fail until this is fixed")
+		}
+		return nil
+	}
+	return c.run()
+}
+
+// check is one run against the released contracts.
+type check struct {
+	cur                    *schemacompat.Contract
+	roots                  []schemacompat.Root
+	schemaDir, releasedDir string
+	stdout                 io.Writer
+	via                    bool
+}
+
+// outcome is what the comparison with the latest release found.
+type outcome struct {
+	version int                   // schema/'s major version
+	latest  *schemacompat.Release // nil before the first release
+	report  *schemacompat.Report  // nil before the first release
+	bump    bool                  // version is latest's + 1: breaking changes are allowed
+}
+
+// compare finds the latest release, checks the versions agree, and compares.
+func (c *check) compare() (*outcome, error) {
+	version, err := c.cur.Version()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.subprotocol(version); err != nil {
+		return nil, err
+	}
+	if errs := schemacompat.Unreached(c.cur, c.roots); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	releases, err := schemacompat.Releases(c.releasedDir)
+	if err != nil {
+		return nil, err
+	}
+	o := &outcome{version: version}
+	if len(releases) == 0 {
+		return o, nil
+	}
+	latest := releases[len(releases)-1]
+	o.latest = &latest
+	switch {
+	case version == latest.Version:
+	case version == latest.Version+1:
+		o.bump = true
+	case version < latest.Version:
+		return nil, fmt.Errorf("%s is v%d, but v%d is already released in %s", c.schemaDir, version, latest.Version, latest.Dir)
+	default:
+		return nil, fmt.Errorf("%s is v%d, but the latest release is v%d: a major version moves one step at a time", c.schemaDir, version, latest.Version)
+	}
+	old, err := latest.Load()
+	if err != nil {
+		return nil, err
+	}
+	o.report = schemacompat.Compare(old, c.cur, c.roots)
+	return o, nil
+}
+
+// subprotocol checks that the subprotocol names the version the $id do, so
+// that a major version is never bumped by editing one place only.
+func (c *check) subprotocol(version int) error {
+	l, err := schemacompat.ParseLocation(subprotocol)
+	if err != nil {
+		return err
+	}
+	v, ok := c.cur.Const(l)
+	want := fmt.Sprintf("liveorders.v%d", version)
+	if !ok || v != want {
+		return fmt.Errorf("%s/%s: the subprotocol is %v, but the files' $id say v%d: a major version changes both (%q)", c.schemaDir, l, v, version, want)
+	}
+	return nil
+}
+
+// run compares and prints, and fails on a change that breaks the release.
+func (c *check) run() error {
+	o, err := c.compare()
+	if err != nil {
+		return err
+	}
+	if o.latest == nil {
+		return fmt.Errorf("no released contract in %s to compare with: run make release-contract", c.releasedDir)
+	}
+	if err := o.report.Write(c.stdout, c.via); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "schemacompat: %s (v%d) against %s: %s\n", c.schemaDir, o.version, o.latest.Dir, o.report.Summary())
+	n := len(o.report.Breaking())
+	switch {
+	case n > 0 && o.bump:
+		fmt.Fprintf(c.stdout, "schemacompat: v%d is a new major version: the breaking changes against v%d are accepted; v%d clients need a server that still speaks liveorders.v%d\n", o.version, o.latest.Version, o.latest.Version, o.latest.Version)
+	case n > 0:
+		fmt.Fprintf(c.stdout, "schemacompat: %d %s break clients of the released v%d. Make the change compatible, or make it a new major version: see \"Changing the contract\" in README.md\n", n, plural(n, "change", "changes"), o.latest.Version)
+		return errBreaking
+	}
+	return nil
+}
+
+// release writes schema/ to the released directory as its version.
+func (c *check) release() error {
+	o, err := c.compare()
+	if err != nil {
+		return err
+	}
+	if o.report != nil {
+		if err := o.report.Write(c.stdout, c.via); err != nil {
+			return err
+		}
+		if n := len(o.report.Breaking()); n > 0 && !o.bump {
+			return fmt.Errorf("%d %s break the released v%d, which a release cannot replace: make the change compatible, or bump the major version", n, plural(n, "change", "changes"), o.version)
+		}
+	}
+	files := map[string][]byte{}
+	for _, name := range c.cur.Files() {
+		data, err := os.ReadFile(filepath.Join(c.schemaDir, name))
+		if err != nil {
+			return err
+		}
+		files[name] = data
+	}
+	dir := filepath.Join(c.releasedDir, fmt.Sprintf("v%d", o.version))
+	if err := schemacompat.Write(dir, files); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "schemacompat: released %s as v%d in %s\n", c.schemaDir, o.version, dir)
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
