@@ -178,7 +178,7 @@ func (c *check) run() error {
 	case n > 0 && o.bump:
 		fmt.Fprintf(c.stdout, "schemacompat: v%d is a new major version: the breaking changes against v%d are accepted; v%d clients need a server that still speaks liveorders.v%d\n", o.version, o.latest.Version, o.latest.Version, o.latest.Version)
 	case n > 0:
-		fmt.Fprintf(c.stdout, "schemacompat: %d %s break clients of the released v%d. Make the change compatible, or make it a new major version: see \"Changing the contract\" in README.md\n", n, plural(n, "change", "changes"), o.latest.Version)
+		fmt.Fprintf(c.stdout, "schemacompat: %d %s clients of the released v%d. Make the change compatible, or make it a new major version: see \"Changing the contract\" in README.md\n", n, plural(n, "change breaks", "changes break"), o.latest.Version)
 		return errBreaking
 	}
 	return nil
@@ -195,7 +195,7 @@ func (c *check) release() error {
 			return err
 		}
 		if n := len(o.report.Breaking()); n > 0 && !o.bump {
-			return fmt.Errorf("%d %s break the released v%d, which a release cannot replace: make the change compatible, or bump the major version", n, plural(n, "change", "changes"), o.version)
+			return fmt.Errorf("%d %s the released v%d, which a release cannot replace: make the change compatible, or bump the major version", n, plural(n, "change breaks", "changes break"), o.version)
 		}
 	}
 	files := map[string][]byte{}

@@ -100,7 +100,7 @@ func TestNewRequiredFieldFails(t *testing.T) {
 			if !strings.Contains(out, tc.want+"\n") {
 				t.Errorf("output lacks %q:\n%s", tc.want, out)
 			}
-			if !strings.Contains(out, "break clients of the released v1") {
+			if !strings.Contains(out, "clients of the released v1. Make the change compatible") {
 				t.Errorf("output does not say what failed:\n%s", out)
 			}
 		})
@@ -259,7 +259,7 @@ func TestReleaseRefusesBreaking(t *testing.T) {
 	}
 	edit(t, schemas, "commands.schema.json", removePong)
 	out, err := runCheck(t, schemas, released, "-release")
-	if err == nil || !strings.Contains(err.Error(), "break the released v1") {
+	if err == nil || !strings.Contains(err.Error(), "changes break the released v1") {
 		t.Fatalf("-release = %v, want a refusal\n%s", err, out)
 	}
 	after, err := os.ReadFile(filepath.Join(released, "v1", "commands.schema.json"))
