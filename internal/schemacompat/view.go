@@ -62,7 +62,7 @@ func viewAt(c *Contract, locs ...Location) view {
 	return v
 }
 
-// locs are the places the view is made of, for memoising comparisons.
+// key names the places the view is made of, for memoising comparisons.
 func (v view) key() string {
 	var b strings.Builder
 	for _, p := range v.parts {
@@ -91,12 +91,6 @@ func (v view) first(k string) (any, Location, bool) {
 		}
 	}
 	return nil, Location{}, false
-}
-
-// has reports whether any part has keyword k.
-func (v view) has(k string) bool {
-	_, _, ok := v.first(k)
-	return ok
 }
 
 // types returns the set of JSON types the view allows, and where the
@@ -158,8 +152,6 @@ type values struct {
 	// open is true when the set is an open enumeration: its definition's
 	// description says so, and no const narrows it.
 	open bool
-	// source is the enumeration definition or schema that lists them.
-	source Location
 }
 
 // openMarker is how a description marks an enumeration as open: clients
@@ -190,7 +182,7 @@ func (v view) values() (vals values, ok bool) {
 		desc, _ := p.m["description"].(string)
 		open := !isConst && Open(desc)
 		if !ok {
-			vals = values{list: these, at: at, open: open, source: p.at}
+			vals = values{list: these, at: at, open: open}
 			ok = true
 			continue
 		}
