@@ -4,6 +4,10 @@
 //
 //	commands.schema.json#/$defs/PlaceOrderPayload/required: client→server: new required field "note": BREAKING
 //
+// When the OpenAPI document generated from schema/ exists, the HTTP roots
+// come from it, and oasdiff compares it with the released copy, route by
+// route.
+//
 // It fails when a change breaks clients of the released version, unless
 // schema/ is the next major version (its $id /schemas/v2/… and its
 // subprotocol liveorders.v2 both bumped), which may break v1 on purpose.
@@ -13,8 +17,9 @@
 //	go run ./cmd/schemacompat -release     # make release-contract
 //	go run ./cmd/schemacompat -directions  # the direction of every definition
 //
-// Releasing copies schema/*.schema.json to schema/released/vN/, and is
-// refused while a change breaks the released vN.
+// Releasing copies schema/*.schema.json (and the OpenAPI document, as
+// openapi.json) to schema/released/vN/, and is refused while a change
+// breaks the released vN.
 package main
 
 import (
@@ -22,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,12 +48,16 @@ func main() {
 // findings have been printed.
 var errBreaking = errors.New("breaking changes")
 
+// releasedOpenAPI is the name of the OpenAPI document in a release.
+const releasedOpenAPI = "openapi.json"
+
 // run checks, warns or releases, as args say.
 func run(args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("schemacompat", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	schemaDir := fl.String("schemas", "schema", "directory of the changed contract's *.schema.json files")
 	releasedDir := fl.String("released", filepath.Join("schema", "released"), "directory of the released contracts, one vN directory each")
+	openapi := fl.String("openapi", filepath.Join("handlers", "contract", "openapi.gen.json"), "the OpenAPI document generated from the schemas")
 	warn := fl.Bool("warn", false, "print the findings as warnings and never fail (go generate)")
 	release := fl.Bool("release", false, "release the contract: copy it to the released directory, unless it breaks the released version")
 	via := fl.Bool("v", false, "print how a root reaches each finding")
@@ -58,22 +68,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if fl.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fl.Args(), " "))
 	}
-	rs, err := roots()
-	if err != nil {
-		return err
-	}
 	cur, err := schemacompat.Load(os.DirFS(*schemaDir), *schemaDir)
 	if err != nil {
 		return err
 	}
-	if *directions {
-		for _, r := range rs {
-			fmt.Fprintln(stdout, "root", r)
-		}
-		fmt.Fprint(stdout, schemacompat.DirectionTable(cur, rs))
-		return nil
+	c := &check{cur: cur, schemaDir: *schemaDir, releasedDir: *releasedDir, openapi: *openapi, stdout: stdout, via: *via}
+	if c.doc, err = readOptional(*openapi); err != nil {
+		return err
 	}
-	c := &check{cur: cur, roots: rs, schemaDir: *schemaDir, releasedDir: *releasedDir, stdout: stdout, via: *via}
+	if *directions {
+		return c.directions()
+	}
 	switch {
 	case *release:
 		return c.release()
@@ -89,21 +94,60 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return c.run()
 }
 
+// readOptional reads a file that may not exist (nil, no error).
+func readOptional(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}
+
 // check is one run against the released contracts.
 type check struct {
 	cur                    *schemacompat.Contract
-	roots                  []schemacompat.Root
+	doc                    []byte // the OpenAPI document of cur; nil without one
 	schemaDir, releasedDir string
+	openapi                string
 	stdout                 io.Writer
 	via                    bool
 }
 
 // outcome is what the comparison with the latest release found.
 type outcome struct {
-	version int                   // schema/'s major version
-	latest  *schemacompat.Release // nil before the first release
-	report  *schemacompat.Report  // nil before the first release
-	bump    bool                  // version is latest's + 1: breaking changes are allowed
+	version int                       // schema/'s major version
+	latest  *schemacompat.Release     // nil before the first release
+	report  *schemacompat.Report      // nil before the first release
+	http    []schemacompat.HTTPChange // oasdiff's, when both documents exist
+	note    string                    // why the HTTP routes were not compared
+	bump    bool                      // version is latest's + 1: breaking changes are allowed
+}
+
+// breaking counts the breaking findings of both comparisons.
+func (o *outcome) breaking() int {
+	n := len(o.report.Breaking())
+	for _, h := range o.http {
+		if h.Breaking {
+			n++
+		}
+	}
+	return n
+}
+
+// directions prints the roots and the direction of every definition.
+func (c *check) directions() error {
+	rs, err := roots(c.cur, c.doc)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		fmt.Fprintln(c.stdout, "root", r)
+	}
+	fmt.Fprint(c.stdout, schemacompat.DirectionTable(c.cur, rs))
+	return nil
 }
 
 // compare finds the latest release, checks the versions agree, and compares.
@@ -115,7 +159,11 @@ func (c *check) compare() (*outcome, error) {
 	if err := c.subprotocol(version); err != nil {
 		return nil, err
 	}
-	if errs := schemacompat.Unreached(c.cur, c.roots); len(errs) > 0 {
+	curRoots, err := roots(c.cur, c.doc)
+	if err != nil {
+		return nil, err
+	}
+	if errs := schemacompat.Unreached(c.cur, curRoots); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	releases, err := schemacompat.Releases(c.releasedDir)
@@ -141,7 +189,26 @@ func (c *check) compare() (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.report = schemacompat.Compare(old, c.cur, c.roots)
+	oldDocPath := filepath.Join(latest.Dir, releasedOpenAPI)
+	oldDoc, err := readOptional(oldDocPath)
+	if err != nil {
+		return nil, err
+	}
+	oldRoots := curRoots
+	if oldDoc != nil {
+		if oldRoots, err = roots(old, oldDoc); err != nil {
+			return nil, fmt.Errorf("%s: %w", oldDocPath, err)
+		}
+	}
+	o.report = schemacompat.Compare(old, c.cur, append(oldRoots, curRoots...))
+	switch {
+	case oldDoc != nil && c.doc != nil:
+		if o.http, err = schemacompat.DiffOpenAPI(oldDocPath, oldDoc, c.openapi, c.doc); err != nil {
+			return nil, err
+		}
+	case c.doc != nil:
+		o.note = fmt.Sprintf("%s has no %s: the HTTP routes are compared from its next release on", latest.Dir, releasedOpenAPI)
+	}
 	return o, nil
 }
 
@@ -160,6 +227,31 @@ func (c *check) subprotocol(version int) error {
 	return nil
 }
 
+// print writes the findings of both comparisons and their summary.
+func (c *check) print(o *outcome) error {
+	if err := o.report.Write(c.stdout, c.via); err != nil {
+		return err
+	}
+	warnings := 0
+	for _, h := range o.http {
+		if _, err := fmt.Fprintln(c.stdout, h); err != nil {
+			return err
+		}
+		if !h.Breaking {
+			warnings++
+		}
+	}
+	summary := o.report.Summary()
+	if c.doc != nil && o.note == "" {
+		summary += fmt.Sprintf("; HTTP routes (oasdiff): %d breaking, %d %s", len(o.http)-warnings, warnings, plural(warnings, "warning", "warnings"))
+	}
+	fmt.Fprintf(c.stdout, "schemacompat: %s (v%d) against %s: %s\n", c.schemaDir, o.version, o.latest.Dir, summary)
+	if o.note != "" {
+		fmt.Fprintf(c.stdout, "schemacompat: %s\n", o.note)
+	}
+	return nil
+}
+
 // run compares and prints, and fails on a change that breaks the release.
 func (c *check) run() error {
 	o, err := c.compare()
@@ -169,11 +261,10 @@ func (c *check) run() error {
 	if o.latest == nil {
 		return fmt.Errorf("no released contract in %s to compare with: run make release-contract", c.releasedDir)
 	}
-	if err := o.report.Write(c.stdout, c.via); err != nil {
+	if err := c.print(o); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "schemacompat: %s (v%d) against %s: %s\n", c.schemaDir, o.version, o.latest.Dir, o.report.Summary())
-	n := len(o.report.Breaking())
+	n := o.breaking()
 	switch {
 	case n > 0 && o.bump:
 		fmt.Fprintf(c.stdout, "schemacompat: v%d is a new major version: the breaking changes against v%d are accepted; v%d clients need a server that still speaks liveorders.v%d\n", o.version, o.latest.Version, o.latest.Version, o.latest.Version)
@@ -190,11 +281,11 @@ func (c *check) release() error {
 	if err != nil {
 		return err
 	}
-	if o.report != nil {
-		if err := o.report.Write(c.stdout, c.via); err != nil {
+	if o.latest != nil {
+		if err := c.print(o); err != nil {
 			return err
 		}
-		if n := len(o.report.Breaking()); n > 0 && !o.bump {
+		if n := o.breaking(); n > 0 && !o.bump {
 			return fmt.Errorf("%d %s the released v%d, which a release cannot replace: make the change compatible, or bump the major version", n, plural(n, "change breaks", "changes break"), o.version)
 		}
 	}
@@ -205,6 +296,9 @@ func (c *check) release() error {
 			return err
 		}
 		files[name] = data
+	}
+	if c.doc != nil {
+		files[releasedOpenAPI] = c.doc
 	}
 	dir := filepath.Join(c.releasedDir, fmt.Sprintf("v%d", o.version))
 	if err := schemacompat.Write(dir, files); err != nil {

@@ -39,17 +39,30 @@ type root struct {
 	why string
 }
 
-// roots returns every root of the liveorders contract.
-func roots() ([]schemacompat.Root, error) {
+// roots returns every root of contract con: the socket's, and the HTTP
+// roots derived from its OpenAPI document doc, or, without one, the table.
+func roots(con *schemacompat.Contract, doc []byte) ([]schemacompat.Root, error) {
+	out, err := table(socketRoots)
+	if err != nil {
+		return nil, err
+	}
+	if doc == nil {
+		http, err := table(httpRoots)
+		return append(out, http...), err
+	}
+	http, _, err := schemacompat.OpenAPIRoots(doc, con)
+	return append(out, http...), err
+}
+
+// table turns rows into roots.
+func table(rows []root) ([]schemacompat.Root, error) {
 	var out []schemacompat.Root
-	for _, table := range [][]root{socketRoots, httpRoots} {
-		for _, r := range table {
-			l, err := schemacompat.ParseLocation(r.def)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, schemacompat.Root{Def: l, Dir: r.dir, Why: r.why})
+	for _, r := range rows {
+		l, err := schemacompat.ParseLocation(r.def)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, schemacompat.Root{Def: l, Dir: r.dir, Why: r.why})
 	}
 	return out, nil
 }
