@@ -1,7 +1,7 @@
 # Thin targets; longer logic lives in scripts/.
 GO ?= go
 
-.PHONY: run test generate check release-contract bench e2e fuzz screenshot
+.PHONY: run test generate check release-contract bench e2e fuzz conformance screenshot
 
 ## run: serve the API, the socket and the web client on :3000
 run:
@@ -34,6 +34,10 @@ e2e:
 ## fuzz: each fuzz target for a fixed execution count (FUZZTIME overrides)
 fuzz:
 	scripts/fuzz.sh
+
+## conformance: Autobahn|Testsuite against the socket engine (WSTEST=path/to/wstest)
+conformance:
+	scripts/conformance.sh
 
 ## screenshot: regenerate docs/screenshot.png with the headless browser
 screenshot:

@@ -9,32 +9,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"math"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/liveorders/liveorders/handlers"
-	"github.com/liveorders/liveorders/internal/catalogue"
-	"github.com/liveorders/liveorders/internal/hub"
-	"github.com/liveorders/liveorders/internal/memstore"
-	"github.com/liveorders/liveorders/internal/natsbus"
-	"github.com/liveorders/liveorders/internal/orders"
-	"github.com/liveorders/liveorders/internal/sim"
+	"github.com/liveorders/liveorders/internal/server"
 )
 
 // shutdownTimeout bounds a graceful shutdown: sockets get their 1001 close
 // and pending frames within it, or are cut.
 const shutdownTimeout = 5 * time.Second
-
-// openTimeout bounds connecting to NATS and replaying the log at start.
-const openTimeout = time.Minute
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -45,176 +31,6 @@ func main() {
 		}
 		os.Exit(1)
 	}
-}
-
-type config struct {
-	addr           string
-	simulate       time.Duration
-	seed           uint64
-	catalogue      string
-	allowedOrigins string
-	production     bool
-	dataDir        string
-	natsURL        string
-	logLevel       string
-	logFormat      string
-	pprof          string
-
-	// Limits, passed on to handlers.Config and the store.
-	maxSockets   int
-	readLimit    int
-	maxCommand   int
-	commandRate  float64
-	commandBurst int
-	maxBody      int
-	maxProducts  int
-	readTimeout  time.Duration
-}
-
-// parse reads flags, each with an environment variable; a flag wins.
-func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	var c config
-	fs := flag.NewFlagSet("liveorders", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	seed := env("LIVEORDERS_SEED", "")
-	fs.StringVar(&c.addr, "addr", env("LIVEORDERS_ADDR", ":3000"), "listen address (LIVEORDERS_ADDR)")
-	simulate := fs.String("simulate", env("LIVEORDERS_SIMULATE", "1.5s"), "interval between simulated orders; 0 turns them off (LIVEORDERS_SIMULATE)")
-	fs.StringVar(&seed, "seed", seed, "seed of the simulated orders; empty: random (LIVEORDERS_SEED)")
-	fs.StringVar(&c.catalogue, "catalogue", env("LIVEORDERS_CATALOGUE", ""), "catalogue file; empty: the embedded original catalogue (LIVEORDERS_CATALOGUE)")
-	fs.StringVar(&c.allowedOrigins, "allowed-origins", env("LIVEORDERS_ALLOWED_ORIGINS", ""), "comma-separated origins allowed to call the API and open sockets, \"*\" for any, \"scheme://host:*\" for any port; empty: same origin and localhost (LIVEORDERS_ALLOWED_ORIGINS)")
-	production := env("LIVEORDERS_PRODUCTION", "false")
-	fs.Func("production", "strict origins, no mock controls (LIVEORDERS_PRODUCTION)", func(s string) error { production = s; return nil })
-	fs.StringVar(&c.dataDir, "data-dir", env("LIVEORDERS_DATA_DIR", ""), "keep orders and added products in this directory (an embedded NATS JetStream); empty: in memory (LIVEORDERS_DATA_DIR)")
-	fs.StringVar(&c.natsURL, "nats-url", env("LIVEORDERS_NATS_URL", ""), "share state with other instances through the NATS JetStream server at this URL; empty: single instance (LIVEORDERS_NATS_URL)")
-	fs.StringVar(&c.logLevel, "log-level", env("LIVEORDERS_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEORDERS_LOG_LEVEL)")
-	fs.StringVar(&c.logFormat, "log-format", env("LIVEORDERS_LOG_FORMAT", "text"), "text or json (LIVEORDERS_LOG_FORMAT)")
-	fs.StringVar(&c.pprof, "pprof", env("LIVEORDERS_PPROF", ""), "serve net/http/pprof on this separate address, such as 127.0.0.1:6060; empty: off (LIVEORDERS_PPROF)")
-
-	// The limits are read as strings and checked after parsing, so that a
-	// bad environment variable gets the same error as a bad flag.
-	var checks []func() error
-	limit := func(name, envName, def, usage string, set func(string) error) {
-		v := fs.String(name, env(envName, def), usage+" ("+envName+")")
-		checks = append(checks, func() error {
-			if err := set(*v); err != nil {
-				return fmt.Errorf("-%s: %w", name, err)
-			}
-			return nil
-		})
-	}
-	limit("max-sockets", "LIVEORDERS_MAX_SOCKETS", "19000", "most open sockets; beyond it an upgrade is answered 503; 0: no cap", wholeNumber(&c.maxSockets, 0))
-	limit("read-limit", "LIVEORDERS_READ_LIMIT", "65536", "largest socket frame in bytes; a larger one closes the socket with 1009", wholeNumber(&c.readLimit, 1))
-	limit("max-command", "LIVEORDERS_MAX_COMMAND", "4096", "largest socket command in bytes; a larger one is answered too_large", wholeNumber(&c.maxCommand, 1))
-	limit("command-rate", "LIVEORDERS_COMMAND_RATE", "20", "commands per second each socket may send", positiveRate(&c.commandRate))
-	limit("command-burst", "LIVEORDERS_COMMAND_BURST", "40", "commands a socket may send at once, above the rate", wholeNumber(&c.commandBurst, 1))
-	limit("max-body", "LIVEORDERS_MAX_BODY", "16384", "largest HTTP request body in bytes; a larger one is answered 413", wholeNumber(&c.maxBody, 1))
-	limit("max-products", "LIVEORDERS_MAX_PRODUCTS", "1000", "most products a category may hold; adding one more is answered 409 category_full", wholeNumber(&c.maxProducts, 1))
-	limit("read-timeout", "LIVEORDERS_READ_TIMEOUT", "10s", "time a connection has to send its first byte, and then the rest of a request, WebSocket upgrades included", positiveDuration(&c.readTimeout))
-	// -production alone means true, like a boolean flag.
-	for i, a := range args {
-		if a == "-production" || a == "--production" {
-			args[i] = a + "=true"
-		}
-	}
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	var err error
-	if c.dataDir != "" && c.natsURL != "" {
-		return c, errors.New("-data-dir and -nats-url exclude each other: the NATS server keeps the data")
-	}
-	if c.simulate, err = parseDuration(*simulate); err != nil {
-		return c, fmt.Errorf("-simulate: %w", err)
-	}
-	if c.production, err = strconv.ParseBool(production); err != nil {
-		return c, fmt.Errorf("-production: %w", err)
-	}
-	for _, check := range checks {
-		if err := check(); err != nil {
-			return c, err
-		}
-	}
-	if c.maxCommand > c.readLimit {
-		return c, fmt.Errorf("-max-command (%d) is above -read-limit (%d): no such command could be read", c.maxCommand, c.readLimit)
-	}
-	if seed == "" {
-		c.seed = rand.Uint64()
-	} else if c.seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
-		return c, fmt.Errorf("-seed: %w", err)
-	}
-	return c, nil
-}
-
-func parseDuration(s string) (time.Duration, error) {
-	if s == "0" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a non-negative duration such as 1.5s", s)
-	}
-	return d, nil
-}
-
-// wholeNumber returns a setter of *p that accepts whole numbers of at least
-// least.
-func wholeNumber(p *int, least int) func(string) error {
-	return func(s string) error {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < least {
-			return fmt.Errorf("%q is not a whole number of at least %d", s, least)
-		}
-		*p = n
-		return nil
-	}
-}
-
-// positiveRate returns a setter of *p that accepts finite numbers above 0.
-func positiveRate(p *float64) func(string) error {
-	return func(s string) error {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(f > 0) || math.IsInf(f, 0) {
-			return fmt.Errorf("%q is not a number above 0 such as 20 or 0.5", s)
-		}
-		*p = f
-		return nil
-	}
-}
-
-// positiveDuration returns a setter of *p that accepts durations above 0.
-func positiveDuration(p *time.Duration) func(string) error {
-	return func(s string) error {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("%q is not a duration above 0 such as 10s", s)
-		}
-		*p = d
-		return nil
-	}
-}
-
-func newLogger(c config, w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
-		return nil, fmt.Errorf("-log-level: %w", err)
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch c.logFormat {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, fmt.Errorf("-log-format: %q is not text or json", c.logFormat)
 }
 
 // run is the whole program: it returns when ctx ends and the server has
@@ -228,72 +44,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	state, err := catalogue.Load(cfg.catalogue)
+	srv, err := server.New(ctx, cfg.server(log))
 	if err != nil {
 		return err
 	}
-	var store orders.Store
-	var shared *natsbus.Store // nil: in memory
-	if cfg.dataDir != "" || cfg.natsURL != "" {
-		octx, cancel := context.WithTimeout(ctx, openTimeout)
-		shared, err = natsbus.Open(octx, natsbus.Options{URL: cfg.natsURL, DataDir: cfg.dataDir}, state, natsbus.Config{Logger: log, MaxProducts: cfg.maxProducts})
-		cancel()
-		if err != nil {
-			return err
-		}
-		defer shared.Close() // after the hub and the simulation have stopped
-		store = shared
-	} else if store, err = memstore.New(state, memstore.Config{MaxProducts: cfg.maxProducts}); err != nil {
-		return err
+	stopped := false
+	shutdown := func() error {
+		stopped = true
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		return srv.Shutdown(sctx)
 	}
-
-	// The hub and the simulation live until the server has shut down.
-	life, end := context.WithCancel(context.Background())
-	defer end()
-	h, err := hub.New(life, store, hub.Config{Frame: handlers.TextFrame})
-	if err != nil {
-		return err
-	}
-	simulation := sim.New(store, sim.Config{Interval: cfg.simulate, Seed: cfg.seed, Products: h.ProductIDs, Logger: log})
-	simDone := make(chan struct{})
-	go func() {
-		defer close(simDone)
-		if shared == nil {
-			simulation.Run(life)
-			return
+	defer func() {
+		if !stopped {
+			_ = shutdown()
 		}
-		// Instances sharing a log share one simulated stream: the holder
-		// of the lease runs it.
-		shared.Hold(life, "simulate", natsbus.LeaseConfig{}, simulation.Run)
 	}()
-	defer func() { end(); <-simDone }()
-
-	var origins []string
-	if cfg.allowedOrigins != "" {
-		origins = strings.Split(cfg.allowedOrigins, ",")
-	} else if cfg.production {
-		origins = []string{} // same origin only
-	}
-	srv := handlers.New(handlers.Config{
-		Hub: h, Store: store, Sim: simulation, Logger: log,
-		AllowedOrigins: origins, Production: cfg.production,
-		MaxSockets: cfg.maxSockets, ReadLimit: int64(cfg.readLimit), MaxCommand: cfg.maxCommand,
-		CommandRate: cfg.commandRate, CommandBurst: cfg.commandBurst, MaxBody: cfg.maxBody,
-		ReadTimeout: cfg.readTimeout,
-	})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
-		_ = srv.Shutdown(context.Background()) // stops its workers
 		return err
 	}
 	fmt.Fprintf(stdout, "liveorders listening on http://%s\n", ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String(), "simulate", cfg.simulate, "data-dir", cfg.dataDir, "nats-url", cfg.natsURL, "seed", cfg.seed, "production", cfg.production)
-
+	log.Info("listening", "addr", ln.Addr().String(), "simulate", cfg.simulate, "data-dir", cfg.dataDir,
+		"nats-url", cfg.natsURL, "seed", cfg.seed, "production", cfg.production)
 	if cfg.pprof != "" {
 		stopPprof, err := startPprof(cfg.pprof, cfg.readTimeout, log, stdout)
 		if err != nil {
-			_ = srv.Shutdown(context.Background())
 			_ = ln.Close()
 			return err
 		}
@@ -308,9 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	err = srv.Shutdown(sctx)
+	err = shutdown()
 	if serr := <-served; serr != nil && err == nil {
 		err = serr
 	}

@@ -433,6 +433,9 @@ const (
 	// 6455): an unmasked or malformed frame, an unknown opcode, a bad close frame.
 	// A client library does not do this; fix the client.
 	CloseCodeProtocolError CloseCode = 1002
+	// CloseCodeInvalidData means the client sent a text message that is not UTF-8
+	// (RFC 6455 §8.1). A client library does not do this; fix the client.
+	CloseCodeInvalidData CloseCode = 1007
 	// CloseCodePolicyViolation means the client broke a rule: a sustained command
 	// flood, a forbidden origin, or it stopped reading so a write missed its
 	// deadline. Reconnect with back-off.
@@ -460,6 +463,7 @@ var CloseCodeValues = []CloseCode{
 	CloseCodeNormal,
 	CloseCodeGoingAway,
 	CloseCodeProtocolError,
+	CloseCodeInvalidData,
 	CloseCodePolicyViolation,
 	CloseCodeMessageTooBig,
 	CloseCodeInternalError,
@@ -475,6 +479,7 @@ func (c CloseCode) Valid() bool {
 	case CloseCodeNormal,
 		CloseCodeGoingAway,
 		CloseCodeProtocolError,
+		CloseCodeInvalidData,
 		CloseCodePolicyViolation,
 		CloseCodeMessageTooBig,
 		CloseCodeInternalError,

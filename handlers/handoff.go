@@ -11,16 +11,17 @@ import (
 )
 
 // Once the websocket library has answered the upgrade, a socket is served
-// straight from the connection fasthttp accepted: the session reads and
-// frames what it needs itself (wsread.go, frame.go), and its handler
-// returns at once. Returning lets fasthttp recycle the request context
+// straight from the connection fasthttp accepted: the socket engine reads
+// and frames what it needs itself (internal/ws), and the handler returns
+// at once. Returning lets fasthttp recycle the request context
 // and the library recycle its connection, and ends the goroutine that
 // served the upgrade, so an idle socket costs no buffer and only a small
 // reader goroutine. This file is the one place that relies on how fasthttp
 // hands a hijacked connection over:
 //
 //   - Server.KeepHijackedConns stops fasthttp closing the connection when
-//     the handler returns; the session closes it (session.finish).
+//     the handler returns; the socket engine closes it when the session
+//     ends.
 //   - RequestCtx.Conn is the accepted connection; the middleware before the
 //     upgrade passes it to the handler through a local (the library copies
 //     locals into its Conn).

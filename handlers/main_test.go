@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -15,4 +16,19 @@ func TestMain(m *testing.M) {
 		// sleep (MaxIdleWorkerDuration), not at once.
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
 	)
+}
+
+// wait bounds every wait on the network in these tests.
+const wait = 5 * time.Second
+
+// poll calls ok until it returns true, failing the test at the deadline.
+func poll(t *testing.T, what string, timeout time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond) // polling with a deadline
+	}
 }

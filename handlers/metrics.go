@@ -8,14 +8,16 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/internal/hub"
+	"github.com/liveorders/liveorders/internal/socket"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the server's Prometheus metrics, in a registry of its own so
-// that several servers can live in one process (tests, benchmarks).
-type metrics struct {
+// Metrics are the server's Prometheus metrics, in a registry of its own so
+// that several servers can live in one process (tests, benchmarks). The
+// socket engine reports to them (socket.Metrics).
+type Metrics struct {
 	reg      *prometheus.Registry
 	open     *prometheus.GaugeVec
 	closes   *prometheus.CounterVec
@@ -25,8 +27,12 @@ type metrics struct {
 	delivery prometheus.Histogram
 }
 
-func newMetrics(h *hub.Hub) *metrics {
-	m := &metrics{
+var _ socket.Metrics = (*Metrics)(nil)
+
+// NewMetrics returns the metrics of a server whose view of the store is h
+// (nil: none of the hub's counters).
+func NewMetrics(h *hub.Hub) *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		open: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "liveorders_sockets_open", Help: "Open sockets by mode (v1 or bare).",
@@ -38,7 +44,7 @@ func newMetrics(h *hub.Hub) *metrics {
 			Name: "liveorders_command_errors_total", Help: "Refused commands by error code.",
 		}, []string{"code"}),
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "liveorders_messages_sent_total", Help: "Control messages queued to sockets by type (order updates: liveorders_deliveries_total).",
+			Name: "liveorders_messages_sent_total", Help: "Messages queued to sockets by type (order updates: liveorders_deliveries_total).",
 		}, []string{"type"}),
 		switches: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "liveorders_switch_seconds", Help: "Time to switch a socket's category and queue its snapshot.",
@@ -67,7 +73,7 @@ func newMetrics(h *hub.Hub) *metrics {
 	return m
 }
 
-func (m *metrics) handler() fiber.Handler {
+func (m *Metrics) handler() fiber.Handler {
 	return adaptor.HTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 }
 
@@ -78,17 +84,27 @@ func modeLabel(mode hub.Mode) string {
 	return "bare"
 }
 
-func (m *metrics) socketOpened(mode hub.Mode) { m.open.WithLabelValues(modeLabel(mode)).Inc() }
+// SocketOpened implements socket.Metrics.
+func (m *Metrics) SocketOpened(mode hub.Mode) { m.open.WithLabelValues(modeLabel(mode)).Inc() }
 
-func (m *metrics) socketClosed(mode hub.Mode, code int) {
+// SocketClosed implements socket.Metrics.
+func (m *Metrics) SocketClosed(mode hub.Mode, code int) {
 	m.open.WithLabelValues(modeLabel(mode)).Dec()
 	m.closes.WithLabelValues(strconv.Itoa(code)).Inc()
 }
 
-func (m *metrics) commandError(code api.ErrorCode) { m.errors.WithLabelValues(string(code)).Inc() }
+// CommandRefused implements socket.Metrics.
+func (m *Metrics) CommandRefused(code api.ErrorCode) { m.errors.WithLabelValues(string(code)).Inc() }
 
-func (m *metrics) messageSent(t api.MessageType) { m.sent.WithLabelValues(string(t)).Inc() }
+// MessageSent implements socket.Metrics.
+func (m *Metrics) MessageSent(t api.MessageType) { m.sent.WithLabelValues(string(t)).Inc() }
 
-func (m *metrics) switched(d time.Duration) { m.switches.Observe(d.Seconds()) }
-
-func (m *metrics) delivered(d time.Duration) { m.delivery.Observe(d.Seconds()) }
+// Observe implements socket.Metrics.
+func (m *Metrics) Observe(t socket.Timing, d time.Duration) {
+	switch t {
+	case socket.SwitchTime:
+		m.switches.Observe(d.Seconds())
+	case socket.DeliveryTime:
+		m.delivery.Observe(d.Seconds())
+	}
+}

@@ -44,7 +44,7 @@ func (srv *Server) mockRoutes() {
 }
 
 func (srv *Server) latencyState(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"delay": time.Duration(srv.latency.Load()).String()})
+	return c.JSON(fiber.Map{"delay": srv.cfg.Sockets.Latency().String()})
 }
 
 // latencySet delays every socket's outgoing frames by the given duration,
@@ -61,7 +61,7 @@ func (srv *Server) latencySet(c *fiber.Ctx) error {
 	if err != nil || d < 0 || d > maxLatency {
 		return badControl("/delay", "must be a duration from 0 to "+maxLatency.String()+", such as \"250ms\"")
 	}
-	srv.latency.Store(int64(d))
+	srv.cfg.Sockets.SetLatency(d)
 	return srv.latencyState(c)
 }
 
@@ -109,7 +109,7 @@ func (srv *Server) disconnect(c *fiber.Ctx) error {
 	if in.Code != 1000 && (in.Code < 3000 || in.Code > 4999) && !api.CloseCode(in.Code).Valid() {
 		return badControl("/code", "must be 1000, a code of the protocol, or 3000-4999")
 	}
-	n := srv.Kick(in.Session, in.Code, in.Reason)
+	n := srv.cfg.Sockets.Kick(in.Session, in.Code, in.Reason)
 	return c.JSON(fiber.Map{"closed": n})
 }
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/liveorders/liveorders/api"
-	"github.com/liveorders/liveorders/handlers"
+	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
@@ -95,9 +95,9 @@ func TestMockLatencyDelaysOutgoingFrames(t *testing.T) {
 }
 
 func TestProductionHasNoMockControlsAndStrictOrigins(t *testing.T) {
-	srv := testenv.Start(t, testenv.Options{Config: func(c *handlers.Config) {
-		c.Production = true
-		c.AllowedOrigins = []string{} // same origin only
+	srv := testenv.Start(t, testenv.Options{Config: func(c *server.Config) {
+		c.HTTP.Production = true
+		c.HTTP.AllowedOrigins = []string{} // same origin only
 	}})
 	for _, path := range []string{"/mock/sim", "/mock/latency", "/mock/disconnect"} {
 		resp, body := srv.Post(t, path, `{}`)

@@ -3,7 +3,6 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -82,8 +81,9 @@ func toProblem(err error) *problemError {
 	return problem(http.StatusInternalServerError, api.ErrorCodeInternal, "internal error")
 }
 
-// codeOf returns the wire code of a domain error, for socket error messages.
-func codeOf(err error) api.ErrorCode {
+// CodeOf returns the wire code of a domain error, for socket error
+// messages (socket.Config.ErrorCode).
+func CodeOf(err error) api.ErrorCode {
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {
 			return d.code
@@ -115,5 +115,3 @@ func (srv *Server) errorHandler(c *fiber.Ctx, err error) error {
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.Status(p.status).Send(b)
 }
-
-var _ = slog.LevelInfo

@@ -20,7 +20,7 @@ count=${BENCH_COUNT:-6}
 if [ "${BENCH_MICRO:-1}" != 0 ]; then
   echo "== microbenchmarks (-count=$count)"
   pkgs=()
-  for p in ./api/ ./internal/hub/ ./handlers/ ./cmd/loadgen/; do
+  for p in ./api/ ./internal/hub/ ./internal/ws/ ./internal/socket/ ./handlers/ ./cmd/loadgen/; do
     if grep -lq '^func Benchmark' "$p"*_test.go 2>/dev/null; then pkgs+=("$p"); fi
   done
   $GO test -run '^$' -bench . -benchmem -count "$count" "${pkgs[@]}" | tee "$out/micro.txt"

@@ -16,7 +16,8 @@ budget() {
   if [ -n "${FUZZTIME:-}" ]; then echo "$FUZZTIME"; return; fi
   case "$1" in
     FuzzDecodeCommand) echo 200000x ;;
-    FuzzFrameReader) echo 100000x ;;
+    FuzzReader) echo 100000x ;;
+    FuzzTextUTF8) echo 100000x ;;
     FuzzSocketSession) echo 15000x ;;
     FuzzHTTPBodies) echo 10000x ;;
     *) echo 20000x ;;

@@ -343,7 +343,7 @@ export const ErrorCode = Object.freeze({
  * WebSocket close codes the server uses. 1001, 1012, 1013 and 4000-4499:
  * reconnect; 4500-4999: do not reconnect. Open enumeration: new codes may be
  * added; a client reads a code it does not know by its range.
- * @typedef {1000|1001|1002|1008|1009|1011|1012|1013|4000|4500} CloseCode
+ * @typedef {1000|1001|1002|1007|1008|1009|1011|1012|1013|4000|4500} CloseCode
  */
 /** The values of {@link CloseCode}, by name. */
 export const CloseCode = Object.freeze({
@@ -353,6 +353,8 @@ export const CloseCode = Object.freeze({
   GoingAway: 1001,
   /** The client broke the WebSocket protocol (RFC 6455): an unmasked or malformed frame, an unknown opcode, a bad close frame. A client library does not do this; fix the client. */
   ProtocolError: 1002,
+  /** The client sent a text message that is not UTF-8 (RFC 6455 §8.1). A client library does not do this; fix the client. */
+  InvalidData: 1007,
   /** The client broke a rule: a sustained command flood, a forbidden origin, or it stopped reading so a write missed its deadline. Reconnect with back-off. */
   PolicyViolation: 1008,
   /** A frame exceeded the read limit. */

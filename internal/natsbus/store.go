@@ -169,19 +169,7 @@ func (s *Store) Close() {
 
 // Watch implements orders.Store.
 func (s *Store) Watch(ctx context.Context, apply func(orders.Update)) (orders.State, error) {
-	if err := ctx.Err(); err != nil {
-		return orders.State{}, err
-	}
-	s.mu.Lock()
-	st := s.state.Clone()
-	remove := s.watchers.Add(apply)
-	s.mu.Unlock()
-	context.AfterFunc(ctx, func() {
-		s.mu.Lock()
-		remove()
-		s.mu.Unlock()
-	})
-	return st, nil
+	return s.watchers.Watch(ctx, &s.mu, &s.state, apply)
 }
 
 // PlaceOrder implements orders.Store. The update it returns is the one its

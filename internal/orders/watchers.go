@@ -1,5 +1,10 @@
 package orders
 
+import (
+	"context"
+	"sync"
+)
+
 // Clone returns a copy of st that shares no slice with it.
 func (st State) Clone() State {
 	out := State{Seq: st.Seq, Categories: make([]CategoryState, len(st.Categories))}
@@ -34,4 +39,23 @@ func (ws *Watchers) Publish(u Update) {
 	for w := range ws.set {
 		w.apply(u)
 	}
+}
+
+// Watch is Store.Watch for a store whose state and watchers mu guards:
+// it returns a copy of *state and calls apply with every update the store
+// publishes from now until ctx ends.
+func (ws *Watchers) Watch(ctx context.Context, mu sync.Locker, state *State, apply func(Update)) (State, error) {
+	if err := ctx.Err(); err != nil {
+		return State{}, err
+	}
+	mu.Lock()
+	st := state.Clone()
+	remove := ws.Add(apply)
+	mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		mu.Lock()
+		remove()
+		mu.Unlock()
+	})
+	return st, nil
 }

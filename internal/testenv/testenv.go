@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,9 +20,10 @@ import (
 	"github.com/liveorders/liveorders/handlers"
 	"github.com/liveorders/liveorders/internal/catalogue"
 	"github.com/liveorders/liveorders/internal/hub"
-	"github.com/liveorders/liveorders/internal/memstore"
 	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/sim"
+	"github.com/liveorders/liveorders/internal/socket"
 )
 
 // Options tune a test server. The zero value is the default server with
@@ -33,25 +35,27 @@ type Options struct {
 	Store orders.Store
 	// Simulate is the simulated order interval; 0: off.
 	Simulate time.Duration
-	// Config adjusts the handlers' configuration before the server starts.
-	Config func(*handlers.Config)
+	// Config adjusts the instance's configuration before it starts.
+	Config func(*server.Config)
 	// Addr is the listen address; default 127.0.0.1:0.
 	Addr string
 	// Listener, if set, wraps the listener the server is given.
 	Listener func(net.Listener) net.Listener
 }
 
-// Server is a running test server.
+// Server is a running test server, built as main builds one.
 type Server struct {
-	URL   string // http://127.0.0.1:PORT
-	WS    string // ws://127.0.0.1:PORT
-	Addr  string
-	Hub   *hub.Hub
-	Store orders.Store
-	Sim   *sim.Sim
-	HTTP  *handlers.Server
+	URL     string // http://127.0.0.1:PORT
+	WS      string // ws://127.0.0.1:PORT
+	Addr    string
+	Hub     *hub.Hub
+	Store   orders.Store
+	Sim     *sim.Sim
+	HTTP    *handlers.Server
+	Sockets *socket.Engine
 
 	stop func()
+	once sync.Once
 }
 
 // Start starts a server and stops it when the test ends.
@@ -66,39 +70,23 @@ func Start(t testing.TB, opts Options) *Server {
 }
 
 func start(opts Options) (*Server, error) {
-	if opts.State.Categories == nil {
-		opts.State = catalogue.Default()
+	cfg := server.Config{State: opts.State, Store: opts.Store, Simulate: opts.Simulate, Seed: 1}
+	if cfg.State.Categories == nil {
+		cfg.State = catalogue.Default()
 	}
-	store := opts.Store
-	if store == nil {
-		ms, err := memstore.New(opts.State, memstore.Config{})
-		if err != nil {
-			return nil, err
-		}
-		store = ms
-	}
-	life, end := context.WithCancel(context.Background())
-	h, err := hub.New(life, store, hub.Config{Frame: handlers.TextFrame})
-	if err != nil {
-		end()
-		return nil, err
-	}
-	simulation := sim.New(store, sim.Config{Interval: opts.Simulate, Seed: 1, Products: h.ProductIDs})
-	simDone := make(chan struct{})
-	go func() { defer close(simDone); simulation.Run(life) }()
-	cfg := handlers.Config{Hub: h, Store: store, Sim: simulation}
 	if opts.Config != nil {
 		opts.Config(&cfg)
 	}
-	srv := handlers.New(cfg)
+	srv, err := server.New(context.Background(), cfg)
+	if err != nil {
+		return nil, err
+	}
 	addr := opts.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		end()
-		<-simDone
 		_ = srv.Shutdown(context.Background())
 		return nil, err
 	}
@@ -108,25 +96,20 @@ func start(opts Options) (*Server, error) {
 	}
 	served := make(chan struct{})
 	go func() { defer close(served); _ = srv.Serve(ln) }()
-	s := &Server{URL: "http://" + a, WS: "ws://" + a, Addr: a, Hub: h, Store: store, Sim: simulation, HTTP: srv}
+	s := &Server{URL: "http://" + a, WS: "ws://" + a, Addr: a,
+		Hub: srv.Hub, Store: srv.Store, Sim: srv.Sim, HTTP: srv.HTTP, Sockets: srv.Sockets}
 	s.stop = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		<-served
-		end()
-		<-simDone
 	}
 	return s, nil
 }
 
-// Stop shuts the server down; it is safe to call more than once.
-func (s *Server) Stop() {
-	if s.stop != nil {
-		s.stop()
-		s.stop = nil
-	}
-}
+// Stop shuts the server down; it is safe to call more than once, from
+// any goroutine.
+func (s *Server) Stop() { s.once.Do(s.stop) }
 
 // Client is a real WebSocket client of a test server.
 type Client struct {

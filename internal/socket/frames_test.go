@@ -1,4 +1,4 @@
-package handlers_test
+package socket_test
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/liveorders/liveorders/api"
-	"github.com/liveorders/liveorders/handlers"
+	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
@@ -189,7 +189,7 @@ func (l opaqueListener) Accept() (net.Conn, error) {
 func TestSocketsOnConnectionsWithoutDescriptor(t *testing.T) {
 	srv := testenv.Start(t, testenv.Options{
 		Listener: func(ln net.Listener) net.Listener { return opaqueListener{ln} },
-		Config:   func(c *handlers.Config) { c.ReadLimit = 1024 },
+		Config:   func(c *server.Config) { c.Socket.ReadLimit = 1024 },
 	})
 	c := srv.Dial(t, "electronics", api.Subprotocol)
 	c.Next(wait) // welcome

@@ -1,4 +1,4 @@
-package handlers_test
+package socket_test
 
 import (
 	"context"

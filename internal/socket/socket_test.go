@@ -1,4 +1,4 @@
-package handlers_test
+package socket_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/liveorders/liveorders/api"
-	"github.com/liveorders/liveorders/handlers"
+	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
@@ -140,7 +140,7 @@ func TestV1BadCommandsGetCodedErrors(t *testing.T) {
 }
 
 func TestOversizedFrameClosesWith1009(t *testing.T) {
-	srv := testenv.Start(t, testenv.Options{Config: func(c *handlers.Config) { c.ReadLimit = 1024 }})
+	srv := testenv.Start(t, testenv.Options{Config: func(c *server.Config) { c.Socket.ReadLimit = 1024 }})
 	c := srv.Dial(t, "electronics", api.Subprotocol)
 	other := srv.Dial(t, "electronics", api.Subprotocol)
 	c.Next(wait)

@@ -1,10 +1,10 @@
-package handlers
+package socket
 
 import "time"
 
-// bucket is a token bucket limiting one socket's commands. Each refused
-// command counts as a strike; strikes fade at the refill rate, and a socket
-// that keeps flooding past abuseStrikes is abusive.
+// bucket is a token bucket limiting one session's commands. Each refused
+// command counts as a strike; strikes fade at the refill rate, and a
+// session that keeps flooding past abuseStrikes is abusive.
 type bucket struct {
 	rate, burst float64 // tokens per second, capacity; rate 0: unlimited
 	tokens      float64
@@ -13,7 +13,7 @@ type bucket struct {
 }
 
 // abuseStrikes is how many refused commands, net of the refill, make a
-// socket abusive: far more than a client that merely bursts would reach.
+// session abusive: far more than a client that merely bursts would reach.
 const abuseStrikes = 100
 
 func newBucket(rate float64, burst int) bucket {
@@ -39,5 +39,5 @@ func (b *bucket) allow(now time.Time) bool {
 	return false
 }
 
-// abusive reports whether the socket has been flooding for a while.
+// abusive reports whether the session has been flooding for a while.
 func (b *bucket) abusive() bool { return b.strikes > abuseStrikes }

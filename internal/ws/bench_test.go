@@ -1,4 +1,4 @@
-package handlers
+package ws_test
 
 import (
 	"net"
@@ -7,14 +7,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/liveorders/liveorders/internal/ws"
 )
 
 // BenchmarkWriteBurst is the machine's floor for a fan-out: one small
 // frame written to each of n loopback sockets by GOMAXPROCS goroutines,
-// through the session's write path, with nothing else running and the
-// receiving ends never read (so no reader is woken). An order reaching
-// 5,000 sockets cannot be faster than this burst; ms/burst is the figure
-// to set the load targets against.
+// through the sessions' write path (Conn.TryWrite), with nothing else
+// running and the receiving ends never read (so no reader is woken). An
+// order reaching 5,000 sockets cannot be faster than this burst; ms/burst
+// is the figure to set the load targets against.
 func BenchmarkWriteBurst(b *testing.B) {
 	for _, n := range []int{1000, 5000} {
 		b.Run("sockets="+strconv.Itoa(n), func(b *testing.B) {
@@ -23,8 +25,8 @@ func BenchmarkWriteBurst(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer ln.Close()
-			var clients []net.Conn
-			wires := make([]*wire, 0, n)
+			var clients, servers []net.Conn
+			conns := make([]*ws.Conn, 0, n)
 			for range n {
 				c, err := net.Dial("tcp", ln.Addr().String())
 				if err != nil {
@@ -35,15 +37,16 @@ func BenchmarkWriteBurst(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				wires = append(wires, newWire(s, time.Second))
+				servers = append(servers, s)
+				conns = append(conns, ws.NewConn(s, time.Second))
 			}
 			defer func() {
 				for i := range clients {
 					clients[i].Close()
-					wires[i].conn.Close()
+					servers[i].Close()
 				}
 			}()
-			frame := TextFrame(nil, []byte(`{"id":"A1","total":12345}`))
+			frame := ws.AppendText(nil, []byte(`{"id":"A1","total":12345}`))
 			workers := runtime.GOMAXPROCS(0)
 			b.ResetTimer()
 			for range b.N {
@@ -51,7 +54,7 @@ func BenchmarkWriteBurst(b *testing.B) {
 				for w := range workers {
 					wg.Go(func() {
 						for i := w; i < n; i += workers {
-							if _, err := wires[i].tryWrite(frame); err != nil {
+							if _, err := conns[i].TryWrite(frame); err != nil {
 								b.Error(err)
 								return
 							}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParse(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(config) bool
+		wantErr string
+	}{
+		{name: "defaults", check: func(c config) bool {
+			return c.addr == ":3000" && c.simulate == 1500*time.Millisecond && c.pprof == "" &&
+				c.maxSockets == 19000 && c.readLimit == 64<<10 && c.maxCommand == 4<<10 &&
+				c.commandRate == 20 && c.commandBurst == 40 && c.maxBody == 16<<10 &&
+				c.maxProducts == 1000 && c.readTimeout == 10*time.Second
+		}},
+		{name: "flags", args: []string{"-max-sockets", "0", "-read-limit", "2048", "-max-command", "2048",
+			"-command-rate", "0.5", "-command-burst", "3", "-max-body", "100", "-max-products", "7",
+			"-read-timeout", "1.5s", "-pprof", "127.0.0.1:6060"},
+			check: func(c config) bool {
+				return c.maxSockets == 0 && c.readLimit == 2048 && c.maxCommand == 2048 && c.commandRate == 0.5 &&
+					c.commandBurst == 3 && c.maxBody == 100 && c.maxProducts == 7 && c.readTimeout == 1500*time.Millisecond &&
+					c.pprof == "127.0.0.1:6060"
+			}},
+		{name: "environment", env: map[string]string{
+			"LIVEORDERS_MAX_SOCKETS": "5", "LIVEORDERS_READ_LIMIT": "9000", "LIVEORDERS_MAX_COMMAND": "100",
+			"LIVEORDERS_COMMAND_RATE": "2", "LIVEORDERS_COMMAND_BURST": "4", "LIVEORDERS_MAX_BODY": "300",
+			"LIVEORDERS_MAX_PRODUCTS": "8", "LIVEORDERS_READ_TIMEOUT": "2s", "LIVEORDERS_PPROF": "localhost:0",
+		}, check: func(c config) bool {
+			return c.maxSockets == 5 && c.readLimit == 9000 && c.maxCommand == 100 && c.commandRate == 2 &&
+				c.commandBurst == 4 && c.maxBody == 300 && c.maxProducts == 8 && c.readTimeout == 2*time.Second &&
+				c.pprof == "localhost:0"
+		}},
+		{name: "a flag wins over its variable",
+			args: []string{"-max-sockets", "3", "-read-timeout", "3s", "-pprof", ""},
+			env:  map[string]string{"LIVEORDERS_MAX_SOCKETS": "5", "LIVEORDERS_READ_TIMEOUT": "2s", "LIVEORDERS_PPROF": "127.0.0.1:6060", "LIVEORDERS_MAX_BODY": "300"},
+			check: func(c config) bool {
+				return c.maxSockets == 3 && c.readTimeout == 3*time.Second && c.pprof == "" && c.maxBody == 300
+			}},
+		{name: "negative max sockets", args: []string{"-max-sockets", "-1"}, wantErr: `-max-sockets: "-1" is not a whole number of at least 0`},
+		{name: "zero read limit", args: []string{"-read-limit", "0"}, wantErr: `-read-limit: "0" is not a whole number of at least 1`},
+		{name: "negative read limit from the environment", env: map[string]string{"LIVEORDERS_READ_LIMIT": "-5"}, wantErr: "-read-limit:"},
+		{name: "max command not a number", args: []string{"-max-command", "4k"}, wantErr: `-max-command: "4k" is not a whole number`},
+		{name: "max command above read limit", args: []string{"-read-limit", "1000", "-max-command", "2000"}, wantErr: "-max-command (2000) is above -read-limit (1000)"},
+		{name: "negative rate", args: []string{"-command-rate", "-1"}, wantErr: `-command-rate: "-1" is not a number above 0`},
+		{name: "zero rate", args: []string{"-command-rate", "0"}, wantErr: "-command-rate:"},
+		{name: "rate not a number", args: []string{"-command-rate", "NaN"}, wantErr: "-command-rate:"},
+		{name: "zero burst", args: []string{"-command-burst", "0"}, wantErr: "-command-burst:"},
+		{name: "negative body", args: []string{"-max-body", "-10"}, wantErr: "-max-body:"},
+		{name: "zero products", args: []string{"-max-products", "0"}, wantErr: "-max-products:"},
+		{name: "negative read timeout", args: []string{"-read-timeout", "-1s"}, wantErr: `-read-timeout: "-1s" is not a duration above 0`},
+		{name: "read timeout without unit", env: map[string]string{"LIVEORDERS_READ_TIMEOUT": "10"}, wantErr: "-read-timeout:"},
+		{name: "negative simulate", args: []string{"-simulate", "-1s"}, wantErr: "-simulate:"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			c, err := parse(tc.args, func(k string) string { return tc.env[k] }, &stderr)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v\n%s", err, stderr.String())
+			}
+			if !tc.check(c) {
+				t.Fatalf("parsed %+v", c)
+			}
+		})
+	}
+}
+
+// instance is run() started by a test.
+func TestRunRejectsBadFlags(t *testing.T) {
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-max-sockets", "-3"},
+		func(string) string { return "" }, io.Discard, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "-max-sockets") {
+		t.Fatalf("run: %v, want a -max-sockets error", err)
+	}
+	err = run(context.Background(), []string{"-addr", "127.0.0.1:0"},
+		func(k string) string { return map[string]string{"LIVEORDERS_READ_TIMEOUT": "-2s"}[k] }, io.Discard, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "-read-timeout") {
+		t.Fatalf("run: %v, want a -read-timeout error", err)
+	}
+}

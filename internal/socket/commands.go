@@ -1,0 +1,100 @@
+package socket
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/hub"
+	"github.com/liveorders/liveorders/internal/ws"
+)
+
+// storeTimeout bounds one store call made for a command.
+const storeTimeout = 5 * time.Second
+
+// command is the default OnMessage: one liveorders.v1 command, rate
+// limited, decoded and validated by api, and answered; a bad command gets
+// an error message and the session stays open.
+func (s *Session) command(op byte, payload []byte) {
+	if now := time.Now(); !s.rate.allow(now) {
+		if s.rate.abusive() {
+			s.Close(ws.ClosePolicyViolation, "command flood")
+		} else if now.Sub(s.refusedAt) >= time.Second {
+			// One refusal a second says it all; answering every excess
+			// command would only feed the flood.
+			s.refusedAt = now
+			s.refuse(&api.Error{Code: api.ErrorCodeRateLimited, Message: "too many commands; slow down"})
+		}
+		return
+	}
+	switch {
+	case op != ws.OpText:
+		s.refuse(&api.Error{Code: api.ErrorCodeUnsupportedFrame, Message: "commands are JSON text frames"})
+	case len(payload) > s.e.cfg.MaxCommand:
+		s.refuse(&api.Error{Code: api.ErrorCodeTooLarge,
+			Message: fmt.Sprintf("a command is at most %d bytes", s.e.cfg.MaxCommand)})
+	default:
+		s.handle(payload)
+	}
+}
+
+// refuse answers a bad command; the session stays open.
+func (s *Session) refuse(e *api.Error) {
+	s.e.metrics.CommandRefused(e.Code)
+	s.send(e)
+}
+
+// handle runs one command.
+func (s *Session) handle(data []byte) {
+	cmd, perr := api.ParseCommand(data)
+	if perr != nil {
+		s.refuse(perr)
+		return
+	}
+	switch c := cmd.(type) {
+	case api.UpdateCategory:
+		if !s.follow(string(c.Payload.Category), c.Ref) {
+			s.refuse(&api.Error{Code: api.ErrorCodeUnknownCategory, Ref: c.Ref,
+				Message: "unknown category " + string(c.Payload.Category),
+				Details: []api.ErrorDetail{{Pointer: "/payload/category", Reason: "is not a category of the catalogue"}}})
+		}
+	case api.PlaceOrder:
+		s.placeOrder(c)
+	case api.Pong:
+		// Reading it renewed the deadline.
+	}
+}
+
+// follow switches the session to category, queueing its snapshot with
+// ref; it reports false for an unknown category.
+func (s *Session) follow(category string, ref api.Ref) bool {
+	start := time.Now()
+	if err := s.sub.Switch(category, string(ref)); err != nil {
+		return false
+	}
+	s.e.metrics.Observe(SwitchTime, time.Since(start))
+	if s.mode == hub.V1 {
+		s.e.metrics.MessageSent(api.MessageTypeSnapshot)
+	}
+	return true
+}
+
+func (s *Session) placeOrder(c api.PlaceOrder) {
+	ctx, cancel := context.WithTimeout(s.e.life, storeTimeout)
+	u, err := s.e.cfg.Store.PlaceOrder(ctx, string(c.Payload.ID), int64(c.Payload.Amount))
+	cancel()
+	if err != nil {
+		e := &api.Error{Code: s.e.cfg.ErrorCode(err), Ref: c.Ref, Message: err.Error()}
+		if e.Code == api.ErrorCodeUnknownProduct {
+			e.Details = []api.ErrorDetail{{Pointer: "/payload/id", Reason: "is not a product of the catalogue"}}
+		}
+		if e.Code == api.ErrorCodeInternal {
+			s.e.log.Error("place order", "session", s.id, "err", err)
+			e.Message = "internal error"
+		}
+		s.refuse(e)
+		return
+	}
+	s.send(api.Placed{Category: api.Category(u.Category), Seq: api.Seq(u.Seq), ID: api.ProductID(u.ID), Total: api.Total(u.Total), Ref: c.Ref})
+}

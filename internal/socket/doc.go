@@ -1,0 +1,43 @@
+// Package socket serves the orders WebSocket once its upgrade is answered:
+// one session per connection, each with one reader, a conflated outbox
+// (internal/hub) written by one writer at a time, a heartbeat, the close
+// handshake, and the commands of the liveorders.v1 contract. An Engine
+// holds every session: it starts them (Serve), pings them, closes one or
+// all of them with a chosen code (Kick), and closes them all at shutdown.
+//
+// # One writer
+//
+// A session's connection is written only by the goroutine holding its write
+// turn: a pool worker or the session's reader takes the turn when it finds
+// the session queued, may hand it to a goroutine of the session's own while
+// a slow client catches up, and whoever holds it gives it back. The turn is
+// the session's turn field (idle, queued, writing), changed under its lock
+// and nowhere else but writer.go. Producers (the hub, the heartbeat, the
+// reader's answers) never write and never block: they put frames in the
+// outbox and wake the session, which queues it for the pool.
+//
+// The pool is GOMAXPROCS workers, each draining a session's whole outbox
+// into one buffer and writing it with one write. Sessions whose outbox
+// answers a command (a snapshot, an error, a close) wait in a queue that
+// workers serve first, and the reader writes such an answer itself when no
+// one else holds the turn. A worker never waits on a client: what the
+// kernel does not take at once is written by the session's own goroutine
+// at the client's pace, within Config.WriteWait, or the session is closed.
+//
+// # Concurrency
+//
+// An Engine is safe for concurrent use. Each session has one reader
+// goroutine, started by Serve; it owns the session's teardown: once reading
+// is over it leaves the hub, waits for the write turn to be given back,
+// and closes the connection. The close handshake (ws.Handshake) is guarded
+// by the session's lock; a writer that puts the close frame on the wire
+// wakes the reader through its read deadline, and the reader then lingers
+// (half-closed, still reading) until the client closes too, closeGrace
+// passes or lingerBytes arrive, so that closing never resets the
+// connection under a close frame the client has yet to read.
+//
+// Shutdown closes every session with 1001 after what it has pending and
+// waits for their readers, bounded by its context; then it stops the
+// heartbeat and the pool. Nothing else keeps a session: the hub holds only
+// its subscription, which the reader removes.
+package socket
