@@ -7,18 +7,18 @@ import (
 	"strings"
 )
 
-// Compare walks the released contract old and the changed contract new in
+// Compare walks the released contract old and the changed contract in
 // step from each root, following $ref chains across files and oneOf
 // unions, and reports every change of what travels: each change under the
 // rules of the direction it travels in (both for a definition both reach).
-func Compare(old, new *Contract, roots []Root) *Report {
-	c := &comparer{old: old, new: new, seen: map[string]bool{}, found: map[string]bool{}}
+func Compare(old, changed *Contract, roots []Root) *Report {
+	c := &comparer{old: old, new: changed, seen: map[string]bool{}, found: map[string]bool{}}
 	for _, r := range sortRoots(roots) {
-		if old.object(r.Def) == nil || new.object(r.Def) == nil {
+		if old.object(r.Def) == nil || changed.object(r.Def) == nil {
 			continue // a new root has nothing to break; a removed one is a removed definition
 		}
 		for _, d := range r.Dir.each() {
-			c.compare(viewAt(old, r.Def), viewAt(new, r.Def), d, []string{r.Def.Name()})
+			c.compare(viewAt(old, r.Def), viewAt(changed, r.Def), d, []string{r.Def.Name()})
 		}
 	}
 	c.removedDefs(roots)
@@ -79,8 +79,8 @@ func (c *comparer) compare(vo, vn view, dir Direction, via []string) {
 	}{{"minLength", true}, {"maxLength", false}, {"minItems", true}, {"maxItems", false}} {
 		c.limit(vo.count(k.name, k.lower), vn.count(k.name, k.lower), k.name, k.lower, vn, dir, via)
 	}
-	if io, in := vo.items(), vn.items(); len(io) > 0 || len(in) > 0 {
-		c.compare(viewAt(c.old, io...), viewAt(c.new, in...), dir, append(slices.Clone(via), "[]"))
+	if itemsO, itemsN := vo.items(), vn.items(); len(itemsO) > 0 || len(itemsN) > 0 {
+		c.compare(viewAt(c.old, itemsO...), viewAt(c.new, itemsN...), dir, append(slices.Clone(via), "[]"))
 	}
 	c.object(vo, vn, dir, via)
 	c.defaults(vo, vn, dir, via)
@@ -131,7 +131,11 @@ func (c *comparer) union(vo, vn view, dir Direction, via []string) {
 		c.add(atn, dir, dir == ClientToServer, via, "oneOf added: a value must now match one alternative")
 		return
 	case kn == noUnion:
-		c.add(c.at(vn, "oneOf", Location{}, false, ato), dir, dir == ServerToClient, via, "oneOf removed: any value may now be sent")
+		if dir == ClientToServer {
+			c.add(c.at(vn, "oneOf", Location{}, false, ato), dir, false, via, "oneOf removed: any value is accepted")
+		} else {
+			c.add(c.at(vn, "oneOf", Location{}, false, ato), dir, true, via, "oneOf removed: any value may now be sent")
+		}
 		return
 	case ko != kn:
 		c.add(atn, dir, true, via, "oneOf alternatives changed from %s to %s", ko, kn)
