@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/liveorders/liveorders/handlers"
+	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/natsbus"
 	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/socket"
@@ -41,6 +42,15 @@ type config struct {
 	maxBody      int
 	maxProducts  int
 	readTimeout  time.Duration
+	writeRate    float64
+	writeBurst   int
+
+	// Authentication, passed on to auth.Config.
+	authJWKS       string
+	authSecretFile string
+	authIssuer     string
+	authAudience   string
+	authPublicRead bool
 }
 
 // parse reads flags, each with an environment variable; a flag wins.
@@ -67,6 +77,12 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.logLevel, "log-level", env("LIVEORDERS_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEORDERS_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LIVEORDERS_LOG_FORMAT", "text"), "text or json (LIVEORDERS_LOG_FORMAT)")
 	fs.StringVar(&c.pprof, "pprof", env("LIVEORDERS_PPROF", ""), "serve net/http/pprof on this separate address, such as 127.0.0.1:6060; empty: off (LIVEORDERS_PPROF)")
+	fs.StringVar(&c.authJWKS, "auth-jwks", env("LIVEORDERS_AUTH_JWKS", ""), "JSON Web Key Set for RS256/ES256/EdDSA tokens: an https:// URL (refreshed) or a file; empty: none (LIVEORDERS_AUTH_JWKS)")
+	fs.StringVar(&c.authSecretFile, "auth-secret-file", env("LIVEORDERS_AUTH_SECRET_FILE", ""), "file holding the HS256 secret (at least 32 bytes); empty: none (LIVEORDERS_AUTH_SECRET_FILE)")
+	fs.StringVar(&c.authIssuer, "auth-issuer", env("LIVEORDERS_AUTH_ISSUER", ""), "the iss every token must carry; required with -auth-jwks (LIVEORDERS_AUTH_ISSUER)")
+	fs.StringVar(&c.authAudience, "auth-audience", env("LIVEORDERS_AUTH_AUDIENCE", ""), "an aud every token must carry; required with -auth-jwks (LIVEORDERS_AUTH_AUDIENCE)")
+	publicRead := env("LIVEORDERS_AUTH_PUBLIC_READ", "true")
+	fs.Func("auth-public-read", "with auth configured, catalogue reads and socket subscriptions need no token; false: they need one too (LIVEORDERS_AUTH_PUBLIC_READ, default true)", func(s string) error { publicRead = s; return nil })
 
 	// The limits are read as strings and checked after parsing, so that a
 	// bad environment variable gets the same error as a bad flag.
@@ -88,6 +104,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	limit("max-body", "LIVEORDERS_MAX_BODY", "16384", "largest HTTP request body in bytes; a larger one is answered 413", wholeNumber(&c.maxBody, 1))
 	limit("max-products", "LIVEORDERS_MAX_PRODUCTS", "1000", "most products a category may hold; adding one more is answered 409 category_full", wholeNumber(&c.maxProducts, 1))
 	limit("read-timeout", "LIVEORDERS_READ_TIMEOUT", "10s", "time a connection has to send its first byte, and then the rest of a request, WebSocket upgrades included", positiveDuration(&c.readTimeout))
+	limit("write-rate", "LIVEORDERS_WRITE_RATE", "100", "HTTP writes (orders, products, mock controls) per second per client address and per token subject; beyond, 429 with Retry-After; 0: no limit", nonNegativeRate(&c.writeRate))
+	limit("write-burst", "LIVEORDERS_WRITE_BURST", "200", "HTTP writes a client may make at once, above the rate", wholeNumber(&c.writeBurst, 1))
 	// -production alone means true, like a boolean flag.
 	for i, a := range args {
 		if a == "-production" || a == "--production" {
@@ -109,6 +127,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	if c.production, err = strconv.ParseBool(production); err != nil {
 		return c, fmt.Errorf("-production: %w", err)
+	}
+	if c.authPublicRead, err = strconv.ParseBool(publicRead); err != nil {
+		return c, fmt.Errorf("-auth-public-read: %w", err)
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {
@@ -162,6 +183,40 @@ func positiveRate(p *float64) func(string) error {
 	}
 }
 
+// nonNegativeRate returns a setter of *p that accepts finite numbers from
+// 0 (off).
+func nonNegativeRate(p *float64) func(string) error {
+	return func(s string) error {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(f >= 0) || math.IsInf(f, 0) {
+			return fmt.Errorf("%q is not a number of at least 0 such as 100 or 0.5", s)
+		}
+		*p = f
+		return nil
+	}
+}
+
+// authFlags names the flag of each auth.Config field a ConfigError can name.
+var authFlags = map[string]string{
+	"JWKS":         "-auth-jwks",
+	"SecretFile":   "-auth-secret-file",
+	"Issuer":       "-auth-issuer",
+	"Audience":     "-auth-audience",
+	"PrivateReads": "-auth-public-read=false",
+}
+
+// flagError rewords a start-up error about the auth settings in the flags'
+// names.
+func flagError(err error) error {
+	var ce *auth.ConfigError
+	if errors.As(err, &ce) {
+		if name, ok := authFlags[ce.Field]; ok {
+			return fmt.Errorf("%s: %w", name, ce.Err)
+		}
+	}
+	return err
+}
+
 // positiveDuration returns a setter of *p that accepts durations above 0.
 func positiveDuration(p *time.Duration) func(string) error {
 	return func(s string) error {
@@ -208,10 +263,16 @@ func (c config) server(log *slog.Logger) server.Config {
 		HTTP: handlers.Config{
 			AllowedOrigins: origins, Production: c.production,
 			MaxSockets: c.maxSockets, MaxBody: c.maxBody, ReadTimeout: c.readTimeout,
+			WriteRate: c.writeRate, WriteBurst: c.writeBurst,
 		},
 		Socket: socket.Config{
 			ReadLimit: int64(c.readLimit), MaxCommand: c.maxCommand,
 			CommandRate: c.commandRate, CommandBurst: c.commandBurst,
+		},
+		Auth: auth.Config{
+			JWKS: c.authJWKS, SecretFile: c.authSecretFile,
+			Issuer: c.authIssuer, Audience: c.authAudience,
+			PrivateReads: !c.authPublicRead,
 		},
 	}
 }

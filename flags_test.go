@@ -21,8 +21,32 @@ func TestParse(t *testing.T) {
 			return c.addr == ":3000" && c.simulate == 1500*time.Millisecond && c.pprof == "" &&
 				c.maxSockets == 19000 && c.readLimit == 64<<10 && c.maxCommand == 4<<10 &&
 				c.commandRate == 20 && c.commandBurst == 40 && c.maxBody == 16<<10 &&
-				c.maxProducts == 1000 && c.readTimeout == 10*time.Second
+				c.maxProducts == 1000 && c.readTimeout == 10*time.Second &&
+				c.writeRate == 100 && c.writeBurst == 200 && c.authPublicRead &&
+				c.authJWKS == "" && c.authSecretFile == "" && c.authIssuer == "" && c.authAudience == ""
 		}},
+		{name: "auth flags", args: []string{"-auth-jwks", "https://id.example/jwks.json", "-auth-issuer", "https://id.example/",
+			"-auth-audience", "liveorders", "-auth-secret-file", "/run/secret", "-auth-public-read=false",
+			"-write-rate", "0", "-write-burst", "5"},
+			check: func(c config) bool {
+				a := c.server(nil).Auth
+				return a.JWKS == "https://id.example/jwks.json" && a.Issuer == "https://id.example/" && a.Audience == "liveorders" &&
+					a.SecretFile == "/run/secret" && a.PrivateReads && c.writeRate == 0 && c.writeBurst == 5
+			}},
+		{name: "auth environment", env: map[string]string{
+			"LIVEORDERS_AUTH_JWKS": "/etc/jwks.json", "LIVEORDERS_AUTH_ISSUER": "iss", "LIVEORDERS_AUTH_AUDIENCE": "aud",
+			"LIVEORDERS_AUTH_SECRET_FILE": "/s", "LIVEORDERS_AUTH_PUBLIC_READ": "false",
+			"LIVEORDERS_WRITE_RATE": "2.5", "LIVEORDERS_WRITE_BURST": "9",
+		}, check: func(c config) bool {
+			h := c.server(nil).HTTP
+			return c.authJWKS == "/etc/jwks.json" && c.authIssuer == "iss" && c.authAudience == "aud" &&
+				c.authSecretFile == "/s" && !c.authPublicRead && h.WriteRate == 2.5 && h.WriteBurst == 9
+		}},
+		{name: "public read flag wins", args: []string{"-auth-public-read", "true"}, env: map[string]string{"LIVEORDERS_AUTH_PUBLIC_READ": "false"},
+			check: func(c config) bool { return c.authPublicRead }},
+		{name: "public read not a boolean", args: []string{"-auth-public-read", "maybe"}, wantErr: "-auth-public-read:"},
+		{name: "negative write rate", args: []string{"-write-rate", "-1"}, wantErr: `-write-rate: "-1" is not a number of at least 0`},
+		{name: "zero write burst", args: []string{"-write-burst", "0"}, wantErr: "-write-burst:"},
 		{name: "flags", args: []string{"-max-sockets", "0", "-read-limit", "2048", "-max-command", "2048",
 			"-command-rate", "0.5", "-command-burst", "3", "-max-body", "100", "-max-products", "7",
 			"-read-timeout", "1.5s", "-pprof", "127.0.0.1:6060"},
@@ -93,5 +117,21 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		func(k string) string { return map[string]string{"LIVEORDERS_READ_TIMEOUT": "-2s"}[k] }, io.Discard, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "-read-timeout") {
 		t.Fatalf("run: %v, want a -read-timeout error", err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-auth-jwks", "http://127.0.0.1:1/jwks.json", "-auth-issuer", "i", "-auth-audience", "a"}, "-auth-jwks: the JWKS URL must be an absolute https:// URL"},
+		{[]string{"-auth-jwks", "/nonexistent/jwks.json", "-auth-audience", "a"}, "-auth-issuer: a JWKS needs an issuer to check"},
+		{[]string{"-auth-issuer", "i"}, "-auth-issuer: needs a JWKS or a secret file"},
+		{[]string{"-auth-public-read=false"}, "-auth-public-read=false: needs a JWKS or a secret file"},
+		{[]string{"-auth-secret-file", "/nonexistent/secret"}, "-auth-secret-file: the HS256 secret file is unusable"},
+	} {
+		err := run(context.Background(), append([]string{"-addr", "127.0.0.1:0"}, tc.args...),
+			func(string) string { return "" }, io.Discard, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run %v: %v, want %q", tc.args, err, tc.want)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	srv, err := server.New(ctx, cfg.server(log))
 	if err != nil {
-		return err
+		return flagError(err)
 	}
 	stopped := false
 	shutdown := func() error {

@@ -18,7 +18,7 @@ const (
 
 // Command is any client command, chosen by its cmd.
 //
-// UpdateCategory, PlaceOrder and Pong implement Command with their value
+// UpdateCategory, PlaceOrder, Pong and Auth implement Command with their value
 // types; DecodeCommand decodes one.
 type Command interface {
 	// CommandName returns the "cmd" value that identifies the Command.
@@ -29,6 +29,7 @@ var (
 	_ Command = UpdateCategory{}
 	_ Command = PlaceOrder{}
 	_ Command = Pong{}
+	_ Command = Auth{}
 )
 
 // CommandName returns CommandNameUpdateCategory, the cmd of UpdateCategory.
@@ -40,6 +41,9 @@ func (PlaceOrder) CommandName() CommandName { return CommandNamePlaceOrder }
 // CommandName returns CommandNamePong, the cmd of Pong.
 func (Pong) CommandName() CommandName { return CommandNamePong }
 
+// CommandName returns CommandNameAuth, the cmd of Auth.
+func (Auth) CommandName() CommandName { return CommandNameAuth }
+
 // CommandSchemas maps each CommandName to the location of its member's own
 // definition, relative to the schema directory, so that a Command is validated
 // against the definition its cmd names.
@@ -47,6 +51,7 @@ var CommandSchemas = map[CommandName]string{
 	CommandNameUpdateCategory: "commands.schema.json#/$defs/UpdateCategory",
 	CommandNamePlaceOrder:     "commands.schema.json#/$defs/PlaceOrder",
 	CommandNamePong:           "commands.schema.json#/$defs/Pong",
+	CommandNameAuth:           "commands.schema.json#/$defs/Auth",
 }
 
 // DecodeCommand decodes a Command, choosing the member type by its "cmd"
@@ -88,6 +93,12 @@ func decodeCommandAs(name CommandName, data []byte) (Command, error) {
 			return nil, fmt.Errorf("api: decode Pong: %w", err)
 		}
 		return v, nil
+	case CommandNameAuth:
+		var v Auth
+		if err := json.Unmarshal(data, &v); err != nil {
+			return nil, fmt.Errorf("api: decode Auth: %w", err)
+		}
+		return v, nil
 	}
 	return nil, &UnknownKindError{Union: "Command", Property: "cmd", Value: string(name)}
 }
@@ -103,6 +114,8 @@ const (
 	CommandNamePlaceOrder CommandName = "place-order"
 	// CommandNamePong is the CommandName "pong".
 	CommandNamePong CommandName = "pong"
+	// CommandNameAuth is the CommandName "auth".
+	CommandNameAuth CommandName = "auth"
 )
 
 // CommandNameValues lists every CommandName in schema order.
@@ -110,6 +123,7 @@ var CommandNameValues = []CommandName{
 	CommandNameUpdateCategory,
 	CommandNamePlaceOrder,
 	CommandNamePong,
+	CommandNameAuth,
 }
 
 // Valid reports whether c is one of the values of CommandName.
@@ -117,7 +131,8 @@ func (c CommandName) Valid() bool {
 	switch c {
 	case CommandNameUpdateCategory,
 		CommandNamePlaceOrder,
-		CommandNamePong:
+		CommandNamePong,
+		CommandNameAuth:
 		return true
 	}
 	return false
@@ -193,3 +208,31 @@ func (v Pong) MarshalJSON() ([]byte, error) {
 // PongPayload is the payload of Pong. Pong carries no data; an empty payload
 // is allowed.
 type PongPayload struct{}
+
+// Auth is the Command whose cmd is "auth". Present a bearer token (a JWT) on
+// an open socket: to authenticate a socket opened without one, or to replace a
+// token before it expires. The server answers with authenticated, or with an
+// error (invalid_token, token_expired) that leaves the socket as it was. Send
+// it before the expiry that authenticated announced; a token that expires on
+// an open socket gets a token_expired error, and the socket is closed with
+// 4001 if no new token follows within the grace.
+type Auth struct {
+	Cmd     CommandName `json:"cmd"`
+	Payload AuthPayload `json:"payload"`
+	Ref     Ref         `json:"ref,omitempty"`
+}
+
+// MarshalJSON encodes v with Cmd set to CommandNameAuth, so it is never sent
+// with a wrong or missing constant.
+func (v Auth) MarshalJSON() ([]byte, error) {
+	type plain Auth
+	v.Cmd = CommandNameAuth
+	return json.Marshal(plain(v))
+}
+
+// AuthPayload is the token, as the Authorization header would carry it after
+// "Bearer ".
+type AuthPayload struct {
+	// A JWT in compact form (three base64url parts joined by dots).
+	Token string `json:"token"`
+}

@@ -19,8 +19,8 @@ const (
 // Message is any server message of the liveorders.v1 subprotocol, chosen by
 // its type.
 //
-// Welcome, Snapshot, Order, Placed, Error and Ping implement Message with
-// their value types; DecodeMessage decodes one.
+// Welcome, Snapshot, Order, Placed, Error, Authenticated and Ping implement
+// Message with their value types; DecodeMessage decodes one.
 type Message interface {
 	// MessageType returns the "type" value that identifies the Message.
 	MessageType() MessageType
@@ -32,6 +32,7 @@ var (
 	_ Message = Order{}
 	_ Message = Placed{}
 	_ Message = Error{}
+	_ Message = Authenticated{}
 	_ Message = Ping{}
 )
 
@@ -50,6 +51,9 @@ func (Placed) MessageType() MessageType { return MessageTypePlaced }
 // MessageType returns MessageTypeError, the type of Error.
 func (Error) MessageType() MessageType { return MessageTypeError }
 
+// MessageType returns MessageTypeAuthenticated, the type of Authenticated.
+func (Authenticated) MessageType() MessageType { return MessageTypeAuthenticated }
+
 // MessageType returns MessageTypePing, the type of Ping.
 func (Ping) MessageType() MessageType { return MessageTypePing }
 
@@ -57,12 +61,13 @@ func (Ping) MessageType() MessageType { return MessageTypePing }
 // definition, relative to the schema directory, so that a Message is validated
 // against the definition its type names.
 var MessageSchemas = map[MessageType]string{
-	MessageTypeWelcome:  "messages.schema.json#/$defs/Welcome",
-	MessageTypeSnapshot: "messages.schema.json#/$defs/Snapshot",
-	MessageTypeOrder:    "messages.schema.json#/$defs/Order",
-	MessageTypePlaced:   "messages.schema.json#/$defs/Placed",
-	MessageTypeError:    "messages.schema.json#/$defs/Error",
-	MessageTypePing:     "messages.schema.json#/$defs/Ping",
+	MessageTypeWelcome:       "messages.schema.json#/$defs/Welcome",
+	MessageTypeSnapshot:      "messages.schema.json#/$defs/Snapshot",
+	MessageTypeOrder:         "messages.schema.json#/$defs/Order",
+	MessageTypePlaced:        "messages.schema.json#/$defs/Placed",
+	MessageTypeError:         "messages.schema.json#/$defs/Error",
+	MessageTypeAuthenticated: "messages.schema.json#/$defs/Authenticated",
+	MessageTypePing:          "messages.schema.json#/$defs/Ping",
 }
 
 // DecodeMessage decodes a Message, choosing the member type by its "type"
@@ -116,6 +121,12 @@ func decodeMessageAs(name MessageType, data []byte) (Message, error) {
 			return nil, fmt.Errorf("api: decode Error: %w", err)
 		}
 		return v, nil
+	case MessageTypeAuthenticated:
+		var v Authenticated
+		if err := json.Unmarshal(data, &v); err != nil {
+			return nil, fmt.Errorf("api: decode Authenticated: %w", err)
+		}
+		return v, nil
 	case MessageTypePing:
 		var v Ping
 		if err := json.Unmarshal(data, &v); err != nil {
@@ -143,6 +154,8 @@ const (
 	MessageTypePlaced MessageType = "placed"
 	// MessageTypeError is the MessageType "error".
 	MessageTypeError MessageType = "error"
+	// MessageTypeAuthenticated is the MessageType "authenticated".
+	MessageTypeAuthenticated MessageType = "authenticated"
 	// MessageTypePing is the MessageType "ping".
 	MessageTypePing MessageType = "ping"
 )
@@ -154,6 +167,7 @@ var MessageTypeValues = []MessageType{
 	MessageTypeOrder,
 	MessageTypePlaced,
 	MessageTypeError,
+	MessageTypeAuthenticated,
 	MessageTypePing,
 }
 
@@ -165,6 +179,7 @@ func (m MessageType) Valid() bool {
 		MessageTypeOrder,
 		MessageTypePlaced,
 		MessageTypeError,
+		MessageTypeAuthenticated,
 		MessageTypePing:
 		return true
 	}
@@ -263,6 +278,40 @@ func (v Placed) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(v))
 }
 
+// Authenticated is the Message whose type is "authenticated". The answer to
+// auth: the token is accepted and replaces the socket's previous one. Present
+// a new token with auth before expiresAtMs; at expiresAtMs the server sends a
+// token_expired error, and closes the socket with 4001 if no new token follows
+// within graceMs.
+type Authenticated struct {
+	Type MessageType `json:"type"`
+	// The token's sub claim, if it has one.
+	Subject string `json:"subject,omitempty"`
+	// The scopes of the token this server knows (orders:write, catalogue:write,
+	// mock:control).
+	Scopes []string `json:"scopes"`
+	// The categories the token is limited to; absent when it may use every
+	// category.
+	Categories []Category `json:"categories,omitempty"`
+	// When the token expires, in milliseconds since the Unix epoch.
+	ExpiresAtMs int64 `json:"expiresAtMs"`
+	// How long after expiresAtMs the socket stays open waiting for a new token.
+	GraceMs int64 `json:"graceMs"`
+	Ref     Ref   `json:"ref,omitempty"`
+}
+
+// MarshalJSON encodes v with Type set to MessageTypeAuthenticated, so it is
+// never sent with a wrong or missing constant, and with a nil Scopes encoded
+// as [] rather than null.
+func (v Authenticated) MarshalJSON() ([]byte, error) {
+	type plain Authenticated
+	v.Type = MessageTypeAuthenticated
+	if v.Scopes == nil {
+		v.Scopes = []string{}
+	}
+	return json.Marshal(plain(v))
+}
+
 // Error is the Message whose type is "error". A command was refused. The
 // socket stays open; nothing else changed.
 type Error struct {
@@ -321,6 +370,25 @@ const (
 	ErrorCodeForbiddenOrigin ErrorCode = "forbidden_origin"
 	// ErrorCodeUnsupportedMediaType means the body is not application/json.
 	ErrorCodeUnsupportedMediaType ErrorCode = "unsupported_media_type"
+	// ErrorCodeTokenRequired means the request needs a bearer token and has none
+	// (HTTP 401 with WWW-Authenticate: Bearer). Writes need one whenever
+	// authentication is configured, reads and sockets too with
+	// -auth-public-read=false.
+	ErrorCodeTokenRequired ErrorCode = "token_required"
+	// ErrorCodeInvalidToken means the bearer token was refused: malformed, badly
+	// signed, of an algorithm or key this server does not accept, of another
+	// issuer or audience, or not valid yet (HTTP 401 with WWW-Authenticate: Bearer
+	// error="invalid_token"). The message says why. Get a new token.
+	ErrorCodeInvalidToken ErrorCode = "invalid_token"
+	// ErrorCodeTokenExpired means the bearer token has expired (HTTP 401 with
+	// error="invalid_token"). On a socket: the socket's token expired; send auth
+	// with a new one within the grace, or the socket is closed with 4001.
+	ErrorCodeTokenExpired ErrorCode = "token_expired"
+	// ErrorCodeInsufficientScope means the token is valid but does not allow this:
+	// it lacks the scope (orders:write, catalogue:write, mock:control) or its
+	// categories claim leaves out the category (HTTP 403 with WWW-Authenticate:
+	// Bearer error="insufficient_scope"). The socket stays open.
+	ErrorCodeInsufficientScope ErrorCode = "insufficient_scope"
 	// ErrorCodeUpgradeRequired means the route only accepts a WebSocket upgrade.
 	ErrorCodeUpgradeRequired ErrorCode = "upgrade_required"
 	// ErrorCodeOverloaded means the server holds the most sockets allowed; retry
@@ -349,6 +417,10 @@ var ErrorCodeValues = []ErrorCode{
 	ErrorCodeMethodNotAllowed,
 	ErrorCodeForbiddenOrigin,
 	ErrorCodeUnsupportedMediaType,
+	ErrorCodeTokenRequired,
+	ErrorCodeInvalidToken,
+	ErrorCodeTokenExpired,
+	ErrorCodeInsufficientScope,
 	ErrorCodeUpgradeRequired,
 	ErrorCodeOverloaded,
 	ErrorCodeUnavailable,
@@ -372,6 +444,10 @@ func (e ErrorCode) Valid() bool {
 		ErrorCodeMethodNotAllowed,
 		ErrorCodeForbiddenOrigin,
 		ErrorCodeUnsupportedMediaType,
+		ErrorCodeTokenRequired,
+		ErrorCodeInvalidToken,
+		ErrorCodeTokenExpired,
+		ErrorCodeInsufficientScope,
 		ErrorCodeUpgradeRequired,
 		ErrorCodeOverloaded,
 		ErrorCodeUnavailable,
@@ -453,6 +529,9 @@ const (
 	// CloseCodeReconnect means closed on purpose (for example by the mock
 	// controls); reconnect. Codes 4000-4499 mean reconnect.
 	CloseCodeReconnect CloseCode = 4000
+	// CloseCodeTokenExpired means the socket's token expired and no new one came
+	// within the grace. Reconnect with a new token.
+	CloseCodeTokenExpired CloseCode = 4001
 	// CloseCodeDoNotReconnect means closed on purpose; do not reconnect. Codes
 	// 4500-4999 mean do not reconnect.
 	CloseCodeDoNotReconnect CloseCode = 4500
@@ -470,6 +549,7 @@ var CloseCodeValues = []CloseCode{
 	CloseCodeServiceRestart,
 	CloseCodeTryAgainLater,
 	CloseCodeReconnect,
+	CloseCodeTokenExpired,
 	CloseCodeDoNotReconnect,
 }
 
@@ -486,6 +566,7 @@ func (c CloseCode) Valid() bool {
 		CloseCodeServiceRestart,
 		CloseCodeTryAgainLater,
 		CloseCodeReconnect,
+		CloseCodeTokenExpired,
 		CloseCodeDoNotReconnect:
 		return true
 	}

@@ -33,9 +33,10 @@ var rtTypes = []any{
 	// commands.schema.json
 	api.CommandName(""), api.Ref(""), api.UpdateCategory{}, api.UpdateCategoryPayload{},
 	api.PlaceOrder{}, api.PlaceOrderPayload{}, api.Pong{}, api.PongPayload{},
+	api.Auth{}, api.AuthPayload{},
 	// messages.schema.json
 	api.MessageType(""), api.Seq(0), api.Welcome{}, api.Snapshot{}, api.Order{}, api.Placed{},
-	api.Error{}, api.ErrorCode(""), api.ErrorDetail{}, api.Ping{}, api.OrderTotal{}, api.Total(0),
+	api.Authenticated{}, api.Error{}, api.ErrorCode(""), api.ErrorDetail{}, api.Ping{}, api.OrderTotal{}, api.Total(0),
 	api.CloseCode(0),
 }
 

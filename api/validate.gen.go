@@ -26,6 +26,9 @@ func scanCommand(data []byte) (Command, bool) {
 	if v, ok := scanAs[Pong](data); ok {
 		return v, true
 	}
+	if v, ok := scanAs[Auth](data); ok {
+		return v, true
+	}
 	return nil, false
 }
 
@@ -46,6 +49,9 @@ func scanMessage(data []byte) (Message, bool) {
 		return v, true
 	}
 	if v, ok := scanAs[Error](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[Authenticated](data); ok {
 		return v, true
 	}
 	if v, ok := scanAs[Ping](data); ok {
@@ -295,6 +301,82 @@ func (v *PongPayload) scan(s *scanner) bool {
 	return s.take('{') && s.take('}')
 }
 
+// scan decodes one Auth from s into v, and reports false unless it is
+// certainly valid.
+func (v *Auth) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "cmd":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("auth") {
+				return false
+			}
+			v.Cmd = CommandNameAuth
+		case "payload":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			if !v.Payload.scan(s) {
+				return false
+			}
+		case "ref":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x7, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Ref(x7).check() {
+				return false
+			}
+			v.Ref = Ref(x7)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x3 == 0x3
+}
+
+// scan decodes one AuthPayload from s into v, and reports false unless it is
+// certainly valid.
+func (v *AuthPayload) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "token":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			x8, ok := s.str()
+			if !ok {
+				return false
+			}
+			x8n := utf8.RuneCountInString(x8)
+			if !(x8n >= 1 && x8n <= 8192) {
+				return false
+			}
+			v.Token = x8
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x1 == 0x1
+}
+
 // check reports whether v satisfies the validation keywords of Seq.
 func (v Seq) check() bool {
 	x := int64(v)
@@ -333,24 +415,24 @@ func (v *Welcome) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 2
-			x7, ok := s.str()
+			x9, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Session = x7
+			v.Session = x9
 		case "heartbeatMs":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x8, ok := s.integer()
+			x10, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !(x8 >= 1) {
+			if !(x10 >= 1) {
 				return false
 			}
-			v.HeartbeatMs = x8
+			v.HeartbeatMs = x10
 		default:
 			return false
 		}
@@ -381,27 +463,27 @@ func (v *Snapshot) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x9, ok := s.str()
+			x11, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x9).check() {
+			if !Category(x11).check() {
 				return false
 			}
-			v.Category = Category(x9)
+			v.Category = Category(x11)
 		case "seq":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x10, ok := s.integer()
+			x12, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Seq(x10).check() {
+			if !Seq(x12).check() {
 				return false
 			}
-			v.Seq = Seq(x10)
+			v.Seq = Seq(x12)
 		case "items":
 			if seen&(1<<3) != 0 {
 				return false
@@ -410,31 +492,31 @@ func (v *Snapshot) scan(s *scanner) bool {
 			if !s.take('[') {
 				return false
 			}
-			x11 := []OrderTotal{}
+			x13 := []OrderTotal{}
 			for more := !s.take(']'); more; more = s.more(']') {
-				var x12 OrderTotal
-				if !x12.scan(s) {
+				var x14 OrderTotal
+				if !x14.scan(s) {
 					return false
 				}
-				x11 = append(x11, x12)
+				x13 = append(x13, x14)
 			}
 			if s.failed {
 				return false
 			}
-			v.Items = x11
+			v.Items = x13
 		case "ref":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x13, ok := s.str()
+			x15, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x13).check() {
+			if !Ref(x15).check() {
 				return false
 			}
-			v.Ref = Ref(x13)
+			v.Ref = Ref(x15)
 		default:
 			return false
 		}
@@ -465,53 +547,53 @@ func (v *Order) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x14, ok := s.str()
+			x16, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x14).check() {
+			if !Category(x16).check() {
 				return false
 			}
-			v.Category = Category(x14)
+			v.Category = Category(x16)
 		case "seq":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x15, ok := s.integer()
+			x17, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Seq(x15).check() {
+			if !Seq(x17).check() {
 				return false
 			}
-			v.Seq = Seq(x15)
+			v.Seq = Seq(x17)
 		case "id":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x16, ok := s.str()
+			x18, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x16).check() {
+			if !ProductID(x18).check() {
 				return false
 			}
-			v.ID = ProductID(x16)
+			v.ID = ProductID(x18)
 		case "total":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x17, ok := s.integer()
+			x19, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x17).check() {
+			if !Total(x19).check() {
 				return false
 			}
-			v.Total = Total(x17)
+			v.Total = Total(x19)
 		default:
 			return false
 		}
@@ -542,71 +624,192 @@ func (v *Placed) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x18, ok := s.str()
+			x20, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x18).check() {
+			if !Category(x20).check() {
 				return false
 			}
-			v.Category = Category(x18)
+			v.Category = Category(x20)
 		case "seq":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x19, ok := s.integer()
+			x21, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Seq(x19).check() {
+			if !Seq(x21).check() {
 				return false
 			}
-			v.Seq = Seq(x19)
+			v.Seq = Seq(x21)
 		case "id":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x20, ok := s.str()
+			x22, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x20).check() {
+			if !ProductID(x22).check() {
 				return false
 			}
-			v.ID = ProductID(x20)
+			v.ID = ProductID(x22)
 		case "total":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x21, ok := s.integer()
+			x23, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x21).check() {
+			if !Total(x23).check() {
 				return false
 			}
-			v.Total = Total(x21)
+			v.Total = Total(x23)
 		case "ref":
 			if seen&(1<<5) != 0 {
 				return false
 			}
 			seen |= 1 << 5
-			x22, ok := s.str()
+			x24, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x22).check() {
+			if !Ref(x24).check() {
 				return false
 			}
-			v.Ref = Ref(x22)
+			v.Ref = Ref(x24)
 		default:
 			return false
 		}
 	}
 	return !s.failed && seen&0x1f == 0x1f
+}
+
+// scan decodes one Authenticated from s into v, and reports false unless it is
+// certainly valid.
+func (v *Authenticated) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "type":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("authenticated") {
+				return false
+			}
+			v.Type = MessageTypeAuthenticated
+		case "subject":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x25, ok := s.str()
+			if !ok {
+				return false
+			}
+			v.Subject = x25
+		case "scopes":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			if !s.take('[') {
+				return false
+			}
+			x26 := []string{}
+			for more := !s.take(']'); more; more = s.more(']') {
+				var x27 string
+				x28, ok := s.str()
+				if !ok {
+					return false
+				}
+				x27 = x28
+				x26 = append(x26, x27)
+			}
+			if s.failed {
+				return false
+			}
+			v.Scopes = x26
+		case "categories":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			if !s.take('[') {
+				return false
+			}
+			x29 := []Category{}
+			for more := !s.take(']'); more; more = s.more(']') {
+				var x30 Category
+				x31, ok := s.str()
+				if !ok {
+					return false
+				}
+				if !Category(x31).check() {
+					return false
+				}
+				x30 = Category(x31)
+				x29 = append(x29, x30)
+			}
+			if s.failed {
+				return false
+			}
+			v.Categories = x29
+		case "expiresAtMs":
+			if seen&(1<<4) != 0 {
+				return false
+			}
+			seen |= 1 << 4
+			x32, ok := s.integer()
+			if !ok {
+				return false
+			}
+			if !(x32 >= 0) {
+				return false
+			}
+			v.ExpiresAtMs = x32
+		case "graceMs":
+			if seen&(1<<5) != 0 {
+				return false
+			}
+			seen |= 1 << 5
+			x33, ok := s.integer()
+			if !ok {
+				return false
+			}
+			if !(x33 >= 0) {
+				return false
+			}
+			v.GraceMs = x33
+		case "ref":
+			if seen&(1<<6) != 0 {
+				return false
+			}
+			seen |= 1 << 6
+			x34, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Ref(x34).check() {
+				return false
+			}
+			v.Ref = Ref(x34)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x35 == 0x35
 }
 
 // scan decodes one Error from s into v, and reports false unless it is
@@ -632,37 +835,37 @@ func (v *Error) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x23, ok := s.str()
+			x35, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ErrorCode(x23).Valid() {
+			if !ErrorCode(x35).Valid() {
 				return false
 			}
-			v.Code = ErrorCode(x23)
+			v.Code = ErrorCode(x35)
 		case "message":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x24, ok := s.str()
+			x36, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Message = x24
+			v.Message = x36
 		case "ref":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x25, ok := s.str()
+			x37, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x25).check() {
+			if !Ref(x37).check() {
 				return false
 			}
-			v.Ref = Ref(x25)
+			v.Ref = Ref(x37)
 		case "details":
 			if seen&(1<<4) != 0 {
 				return false
@@ -671,18 +874,18 @@ func (v *Error) scan(s *scanner) bool {
 			if !s.take('[') {
 				return false
 			}
-			x26 := []ErrorDetail{}
+			x38 := []ErrorDetail{}
 			for more := !s.take(']'); more; more = s.more(']') {
-				var x27 ErrorDetail
-				if !x27.scan(s) {
+				var x39 ErrorDetail
+				if !x39.scan(s) {
 					return false
 				}
-				x26 = append(x26, x27)
+				x38 = append(x38, x39)
 			}
 			if s.failed {
 				return false
 			}
-			v.Details = x26
+			v.Details = x38
 		default:
 			return false
 		}
@@ -704,21 +907,21 @@ func (v *ErrorDetail) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x28, ok := s.str()
+			x40, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Pointer = x28
+			v.Pointer = x40
 		case "reason":
 			if seen&(1<<1) != 0 {
 				return false
 			}
 			seen |= 1 << 1
-			x29, ok := s.str()
+			x41, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Reason = x29
+			v.Reason = x41
 		default:
 			return false
 		}
@@ -765,27 +968,27 @@ func (v *OrderTotal) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x30, ok := s.str()
+			x42, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x30).check() {
+			if !ProductID(x42).check() {
 				return false
 			}
-			v.ID = ProductID(x30)
+			v.ID = ProductID(x42)
 		case "total":
 			if seen&(1<<1) != 0 {
 				return false
 			}
 			seen |= 1 << 1
-			x31, ok := s.integer()
+			x43, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x31).check() {
+			if !Total(x43).check() {
 				return false
 			}
-			v.Total = Total(x31)
+			v.Total = Total(x43)
 		default:
 			return false
 		}

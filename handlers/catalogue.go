@@ -71,6 +71,9 @@ func (srv *Server) addProduct(c *fiber.Ctx) error {
 	if !srv.cfg.Hub.Has(category) {
 		return unknownCategory(category)
 	}
+	if err := allowCategory(c, category); err != nil {
+		return err
+	}
 	var in api.NewProduct
 	if err := decodeBody(c, "catalogue.schema.json#/$defs/NewProduct", "NewProduct", &in); err != nil {
 		return err
@@ -97,6 +100,11 @@ func (srv *Server) placeOrder(c *fiber.Ctx) error {
 	id := c.Params("id")
 	if !isProductID(id) {
 		return problem(http.StatusNotFound, api.ErrorCodeUnknownProduct, fmt.Sprintf("no product %q", id))
+	}
+	if category, ok := srv.cfg.Hub.CategoryOf(id); ok {
+		if err := allowCategory(c, category); err != nil {
+			return err
+		}
 	}
 	var in api.OrderInput
 	if err := decodeBody(c, "catalogue.schema.json#/$defs/OrderInput", "OrderInput", &in); err != nil {

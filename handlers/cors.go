@@ -100,7 +100,7 @@ func (srv *Server) cors(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderAccessControlMaxAge, "600")
 		return c.SendStatus(http.StatusNoContent)
 	}
-	c.Set(fiber.HeaderAccessControlExposeHeaders, "Location, ETag")
+	c.Set(fiber.HeaderAccessControlExposeHeaders, "Location, ETag, Retry-After, WWW-Authenticate")
 	return c.Next()
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/auth"
 )
 
 // Mock controls let frontend developers make the server misbehave on
@@ -35,12 +36,15 @@ type latencyControl struct {
 // so a delayed socket is never taken for a stalled one.
 const maxLatency = 5 * time.Second
 
+// mockRoutes registers the controls; when auth is on, each needs a token
+// with mock:control, and the changes count as writes.
 func (srv *Server) mockRoutes() {
-	srv.app.Get("/mock/sim", srv.simState)
-	srv.app.Post("/mock/sim", srv.simSet)
-	srv.app.Post("/mock/disconnect", srv.disconnect)
-	srv.app.Get("/mock/latency", srv.latencyState)
-	srv.app.Post("/mock/latency", srv.latencySet)
+	change := srv.write(auth.ScopeMockControl)
+	srv.app.Get("/mock/sim", srv.mockControl, srv.simState)
+	srv.app.Post("/mock/sim", change, srv.simSet)
+	srv.app.Post("/mock/disconnect", change, srv.disconnect)
+	srv.app.Get("/mock/latency", srv.mockControl, srv.latencyState)
+	srv.app.Post("/mock/latency", change, srv.latencySet)
 }
 
 func (srv *Server) latencyState(c *fiber.Ctx) error {

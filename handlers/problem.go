@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/schema"
 )
@@ -17,6 +18,9 @@ type problemError struct {
 	code    api.ErrorCode
 	detail  string
 	details []api.ErrorDetail
+	// header holds the response headers the problem needs:
+	// WWW-Authenticate on 401 and 403, Retry-After on 429.
+	header map[string]string
 }
 
 func (p *problemError) Error() string { return string(p.code) + ": " + p.detail }
@@ -46,6 +50,13 @@ var domainErrors = []struct {
 	{orders.ErrUnknownProduct, http.StatusNotFound, api.ErrorCodeUnknownProduct},
 	{orders.ErrCategoryFull, http.StatusConflict, api.ErrorCodeCategoryFull},
 	{orders.ErrUnavailable, http.StatusServiceUnavailable, api.ErrorCodeUnavailable},
+	// Authentication (RFC 6750 §3.1): no token, a refused one, one that
+	// does not allow the operation. ErrExpired before ErrInvalidToken,
+	// which every refusal wraps.
+	{auth.ErrNoToken, http.StatusUnauthorized, api.ErrorCodeTokenRequired},
+	{auth.ErrExpired, http.StatusUnauthorized, api.ErrorCodeTokenExpired},
+	{auth.ErrInvalidToken, http.StatusUnauthorized, api.ErrorCodeInvalidToken},
+	{auth.ErrInsufficientScope, http.StatusForbidden, api.ErrorCodeInsufficientScope},
 }
 
 // fiberCodes maps the statuses Fiber itself answers with to wire codes.
@@ -69,7 +80,11 @@ func toProblem(err error) *problemError {
 	}
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {
-			return problem(d.status, d.code, err.Error())
+			p := problem(d.status, d.code, err.Error())
+			if c := challenge(err); c != "" {
+				p.header = map[string]string{fiber.HeaderWWWAuthenticate: c}
+			}
+			return p
 		}
 	}
 	var fe *fiber.Error
@@ -111,6 +126,9 @@ func (srv *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if merr != nil {
 		srv.log.Error("encode problem", "err", merr)
 		return c.SendStatus(http.StatusInternalServerError)
+	}
+	for k, v := range p.header {
+		c.Set(k, v)
 	}
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.Status(p.status).Send(b)

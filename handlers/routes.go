@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/auth"
 )
 
 func (srv *Server) routes() {
@@ -16,19 +17,19 @@ func (srv *Server) routes() {
 	app.Get("/healthz", srv.healthz)
 	app.Get("/readyz", srv.readyz)
 	app.Get("/metrics", srv.metrics.handler())
-	app.Get("/categories", srv.listCategories)
+	app.Get("/categories", srv.read, srv.listCategories)
 	srv.staticRoutes()
 	srv.contractRoutes()
 
 	app.Get("/orders/:category", srv.checkSocket, srv.upgrade())
-	app.Post("/orders/:id", srv.placeOrder)
+	app.Post("/orders/:id", srv.write(auth.ScopeOrdersWrite), srv.placeOrder)
 	if !srv.cfg.Production && srv.cfg.Sim != nil {
 		srv.mockRoutes()
 	}
 
-	app.Get("/:category", srv.listProducts)
-	app.Post("/:category", srv.addProduct)
-	app.Get("/:category/:id", srv.getProduct)
+	app.Get("/:category", srv.read, srv.listProducts)
+	app.Post("/:category", srv.write(auth.ScopeCatalogueWrite), srv.addProduct)
+	app.Get("/:category/:id", srv.read, srv.getProduct)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

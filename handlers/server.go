@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/hub"
 	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/sim"
@@ -59,6 +60,16 @@ type Config struct {
 	// upgrades included; a slower client is cut. Default
 	// defaultReadTimeout.
 	ReadTimeout time.Duration
+	// Auth checks bearer tokens: writes need one with the route's scope,
+	// reads and socket upgrades too unless it allows public reads.
+	// Default nil: no token is needed or checked.
+	Auth *auth.Verifier
+	// WriteRate and WriteBurst limit HTTP writes (orders, products, mock
+	// controls) per client address and, with a token, per token subject:
+	// WriteRate a second on average, bursts of WriteBurst; beyond, 429
+	// with Retry-After. Default 0: no limit.
+	WriteRate  float64
+	WriteBurst int
 }
 
 // defaultReadTimeout is Config.ReadTimeout's default: far longer than any
@@ -90,6 +101,7 @@ type Server struct {
 	app     *fiber.App
 	origins origins
 	metrics *Metrics
+	writes  *writeLimiter
 
 	ready atomic.Bool
 
@@ -107,6 +119,8 @@ func New(cfg Config) *Server {
 		origins: newOrigins(cfg.AllowedOrigins),
 		metrics: cfg.Metrics,
 	}
+	limit := writeLimit{rate: cfg.WriteRate, burst: cfg.WriteBurst}
+	srv.writes = newWriteLimiter(limit, limit, time.Now)
 	srv.app = fiber.New(fiber.Config{
 		AppName:               "liveorders",
 		DisableStartupMessage: true,

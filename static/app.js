@@ -166,13 +166,44 @@ function problemText(problem, res) {
   return problem.detail || problem.title || `HTTP ${res.status}`;
 }
 
+// --- token ---------------------------------------------------------------
+
+/** Where the page keeps a bearer token for the tab's session. */
+const TOKEN_KEY = "liveorders.token";
+
+/**
+ * The bearer token of a server started with authentication, if the page was
+ * given one: opened as `/#token=<jwt>` (the fragment never reaches a server
+ * or its logs), it is kept for the tab in sessionStorage and taken out of
+ * the address bar. Without one the page works as it always did.
+ * @returns {string | null}
+ */
+function pageToken() {
+  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (m !== null) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+/**
+ * Headers for a request, with the token when there is one.
+ * @param {Record<string, string>} headers
+ * @returns {Record<string, string>}
+ */
+function withToken(headers) {
+  const token = pageToken();
+  return token === null ? headers : { ...headers, Authorization: `Bearer ${token}` };
+}
+
 /**
  * @param {string} path
  * @param {AbortSignal} [signal]
  * @returns {Promise<unknown>}
  */
 async function getJSON(path, signal) {
-  const res = await fetch(path, { headers: { Accept: "application/json" }, signal });
+  const res = await fetch(path, { headers: withToken({ Accept: "application/json" }), signal });
   if (!res.ok) throw new Error(problemText(await problemOf(res), res));
   return res.json();
 }
@@ -601,7 +632,7 @@ async function onSubmit(event) {
   try {
     const res = await fetch(`/${encodeURIComponent(category)}`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json, application/problem+json" },
+      headers: withToken({ "Content-Type": "application/json", Accept: "application/json, application/problem+json" }),
       body: JSON.stringify(body),
     });
     if (!res.ok) {
@@ -690,7 +721,7 @@ async function main() {
   const first = asked !== null && categories.includes(asked) ? asked : categories[0];
   if (asked !== null && asked !== first) showNotice(`There is no category “${asked}”; showing ${label(first)}.`);
 
-  client = new OrdersClient({ category: first });
+  client = new OrdersClient({ category: first, getToken: () => pageToken() });
   /** @type {any} */ (window).liveorders = {
     client,
     stats: {

@@ -36,6 +36,13 @@
  *   its first snapshot refreshes the view. Close codes 4500–4999 stop it.
  * - `ping` is answered with `pong`; frames that are not JSON objects, and
  *   unknown message types and fields, are ignored.
+ * - With a `getToken` option (a server started with authentication), the
+ *   token it gives is offered at each connect as a `bearer.<token>`
+ *   subprotocol entry beside `liveorders.v1`; before the token expires (as
+ *   the server's `authenticated` message says) a new one is fetched and sent
+ *   with `auth`; and a close with 4001 ("reconnect with a new token")
+ *   fetches one before reconnecting. Without the option no token is sent,
+ *   which is all a server without authentication needs.
  *
  * The wire contract is schema/*.schema.json; protocol.gen.js is generated
  * from it.
@@ -50,6 +57,7 @@ import { CategoryPattern, CloseCode, CommandName, MessageType, Subprotocol } fro
 /** @typedef {import("./protocol.gen.js").Error} ErrorMessage */
 /** @typedef {import("./protocol.gen.js").ErrorDetail} ErrorDetail */
 /** @typedef {import("./protocol.gen.js").OrderTotal} OrderTotal */
+/** @typedef {import("./protocol.gen.js").Authenticated} Authenticated */
 
 // Timing defaults, in milliseconds. The first retry waits between
 // DEFAULT_MIN_DELAY_MS and twice that; each further attempt doubles the upper
@@ -71,9 +79,19 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_ORDER_TIMEOUT_MS = 15_000;
 /** Slack added to twice the heartbeat period before a silent socket is dropped. */
 const HEARTBEAT_GRACE_MS = 5_000;
+/** How long before its expiry a token is refreshed on an open socket. */
+export const DEFAULT_REFRESH_BEFORE_MS = 30_000;
+/** The prefix of the subprotocol entry that carries the token at connect. */
+const BEARER_PROTOCOL = "bearer.";
 
 /** WebSocket.OPEN, spelled out so that any WebSocket-like class works. */
 const OPEN = 1;
+/**
+ * Stands in for the socket while getToken runs before it opens, so that
+ * connect() does not open a second one.
+ * @type {WebSocket}
+ */
+const PENDING = /** @type {any} */ ({ readyState: 0 });
 /** The close code reported when the client gives up on a socket itself. */
 const ABNORMAL_CLOSURE = 1006;
 /** The last close code of the "do not reconnect" range. */
@@ -121,6 +139,13 @@ const DO_NOT_RECONNECT_LAST = 4999;
  * @property {number} [stableAfterMs] Default {@link DEFAULT_STABLE_AFTER_MS}.
  * @property {number} [connectTimeoutMs] Default {@link DEFAULT_CONNECT_TIMEOUT_MS}.
  * @property {number} [orderTimeoutMs] Default {@link DEFAULT_ORDER_TIMEOUT_MS}.
+ * @property {() => (string | null | undefined | Promise<string | null | undefined>)} [getToken]
+ *   Returns a bearer token (a JWT) for the server, or nothing to connect
+ *   without one. Called before each connect, before the token expires, and
+ *   after the server closed with 4001 because it expired. A rejection is
+ *   reported as a `tokenerror` event and the client goes on without a token.
+ * @property {number} [refreshBeforeMs] How long before its expiry a token
+ *   is refreshed. Default {@link DEFAULT_REFRESH_BEFORE_MS}.
  */
 
 /**
@@ -245,7 +270,9 @@ function endpoint(url) {
  * | `welcome` | {@link Welcome}: the first message of each socket |
  * | `snapshot` | {@link Snapshot}: the view was reset to this category's totals (after a switch, and after each reconnect) |
  * | `order` | {@link Order}, or the {@link Placed} answer to one of this client's orders: one total of the current category moved forward |
- * | `error` | {@link ErrorMessage}: an error that answers no pending {@link OrdersClient#subscribe} or {@link OrdersClient#placeOrder} (those reject instead), e.g. `rate_limited` |
+ * | `error` | {@link ErrorMessage}: an error that answers no pending {@link OrdersClient#subscribe} or {@link OrdersClient#placeOrder} (those reject instead), e.g. `rate_limited` or `token_expired` |
+ * | `authenticated` | {@link Authenticated}: the server accepted the socket's token; it is refreshed before `expiresAtMs` |
+ * | `tokenerror` | what getToken threw or rejected with; the client goes on without a token |
  *
  * @fires OrdersClient#state
  * @fires OrdersClient#welcome
@@ -257,6 +284,13 @@ export class OrdersClient extends EventTarget {
   /** @type {string} */ #url;
   /** @type {NonNullable<OrdersClientOptions["WebSocketImpl"]>} */ #WebSocket;
   #minDelay; #maxDelay; #stableAfter; #connectTimeout; #orderTimeout;
+  /** @type {OrdersClientOptions["getToken"]} */ #getToken;
+  #refreshBefore;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */ #refreshTimer;
+  /** The expiry of the socket's token, as the server announced it (ms). */
+  #tokenExpiry = 0;
+  /** Counts opens, so a token fetched for an abandoned one is dropped. */
+  #opening = 0;
 
   /** The latest category asked for. */
   #wanted;
@@ -320,6 +354,8 @@ export class OrdersClient extends EventTarget {
     this.#stableAfter = options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS;
     this.#connectTimeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#orderTimeout = options.orderTimeoutMs ?? DEFAULT_ORDER_TIMEOUT_MS;
+    this.#getToken = options.getToken;
+    this.#refreshBefore = options.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS;
   }
 
   /** The connection state, as the last `state` event told it. @returns {StateDetail} */
@@ -397,7 +433,9 @@ export class OrdersClient extends EventTarget {
     this.#subscription?.reject(closed);
     this.#subscription = null;
     const ws = this.#ws;
-    if (ws !== null) {
+    if (ws === PENDING) {
+      this.#ws = null; // the token being fetched is dropped
+    } else if (ws !== null) {
       this.#detach(closed);
       try {
         ws.close(CloseCode.Normal, "client closed");
@@ -491,12 +529,44 @@ export class OrdersClient extends EventTarget {
   // --- connection -------------------------------------------------------
 
   #open() {
+    if (this.#getToken === undefined) {
+      this.#openWith(undefined);
+      return;
+    }
+    // The socket opens once the token is there; meanwhile the client is
+    // already connecting.
+    const opening = ++this.#opening;
+    this.#ws = PENDING;
+    this.#setState(this.#everOpen || this.#attempt > 0 ? "reconnecting" : "connecting");
+    this.#token().then((token) => {
+      if (opening !== this.#opening || this.#ws !== PENDING) return; // closed meanwhile
+      this.#ws = null;
+      this.#openWith(token);
+    });
+  }
+
+  /**
+   * Asks getToken for a token; a failure is reported and means none.
+   * @returns {Promise<string | undefined>}
+   */
+  async #token() {
+    try {
+      const token = await /** @type {NonNullable<OrdersClientOptions["getToken"]>} */ (this.#getToken)();
+      return typeof token === "string" && token !== "" ? token : undefined;
+    } catch (err) {
+      this.#emit("tokenerror", err);
+      return undefined;
+    }
+  }
+
+  /** @param {string | undefined} token */
+  #openWith(token) {
     const category = this.#wanted;
     const url = `${this.#url}/${encodeURIComponent(category)}`;
     /** @type {WebSocket} */
     let ws;
     try {
-      ws = new this.#WebSocket(url, [Subprotocol]);
+      ws = new this.#WebSocket(url, token === undefined ? [Subprotocol] : [Subprotocol, BEARER_PROTOCOL + token]);
     } catch (err) {
       // A malformed URL or a blocked scheme: report it and keep retrying.
       this.#closeCode = ABNORMAL_CLOSURE;
@@ -562,7 +632,7 @@ export class OrdersClient extends EventTarget {
    */
   #abandon(reason) {
     const ws = this.#ws;
-    if (ws === null) return;
+    if (ws === null || ws === PENDING) return;
     this.#closeCode = ABNORMAL_CLOSURE;
     this.#closeReason = reason;
     this.#detach(domError(`the connection was lost (${reason}) before the order was confirmed; it may have been placed`, "NetworkError"));
@@ -588,6 +658,8 @@ export class OrdersClient extends EventTarget {
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#stableTimer);
     clearTimeout(this.#watchdog);
+    clearTimeout(this.#refreshTimer);
+    this.#tokenExpiry = 0;
     for (const order of [...this.#orders.values()]) {
       if (order.sent) this.#settleOrder(order, undefined, lost);
     }
@@ -636,7 +708,7 @@ export class OrdersClient extends EventTarget {
   }
 
   #isOpen() {
-    return this.#ws !== null && this.#ws.readyState === OPEN;
+    return this.#ws !== null && this.#ws !== PENDING && this.#ws.readyState === OPEN;
   }
 
   /**
@@ -718,12 +790,41 @@ export class OrdersClient extends EventTarget {
       case MessageType.Error:
         this.#onError(msg);
         break;
+      case MessageType.Authenticated:
+        this.#onAuthenticated(msg);
+        break;
       case MessageType.Ping:
         this.#send({ cmd: CommandName.Pong });
         break;
       default:
       // Unknown types are for newer clients.
     }
+  }
+
+  /**
+   * Schedules the token's refresh ahead of the expiry the server announced.
+   * @param {Authenticated} msg
+   */
+  #onAuthenticated(msg) {
+    // A token no newer than the last one (getToken had nothing fresher) is
+    // left to expire: the server's 4001 close then brings a reconnect, and
+    // a new getToken, instead of a loop of refreshes.
+    const newer = typeof msg.expiresAtMs === "number" && msg.expiresAtMs > this.#tokenExpiry;
+    if (this.#getToken !== undefined && newer) {
+      clearTimeout(this.#refreshTimer);
+      this.#tokenExpiry = msg.expiresAtMs;
+      const wait = Math.max(0, msg.expiresAtMs - Date.now() - this.#refreshBefore);
+      this.#refreshTimer = setTimeout(() => this.#refresh(), wait);
+    }
+    this.#emit("authenticated", msg);
+  }
+
+  /** Fetches a new token and presents it on the open socket. */
+  async #refresh() {
+    const ws = this.#ws;
+    const token = await this.#token();
+    if (token === undefined || this.#ws !== ws) return;
+    this.#send({ cmd: CommandName.Auth, payload: { token }, ref: this.#nextRef() });
   }
 
   /** @param {Welcome} msg */

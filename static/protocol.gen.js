@@ -102,18 +102,19 @@ export const PricePattern = /^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$/;
 
 /**
  * Any client command, chosen by its cmd.
- * @typedef {UpdateCategory|PlaceOrder|Pong} Command
+ * @typedef {UpdateCategory|PlaceOrder|Pong|Auth} Command
  */
 
 /**
  * The name of a client command, the discriminator of Command.
- * @typedef {"update-category"|"place-order"|"pong"} CommandName
+ * @typedef {"update-category"|"place-order"|"pong"|"auth"} CommandName
  */
 /** The values of {@link CommandName}, by name. */
 export const CommandName = Object.freeze({
   UpdateCategory: "update-category",
   PlaceOrder: "place-order",
   Pong: "pong",
+  Auth: "auth",
 });
 
 /**
@@ -170,18 +171,38 @@ export const CommandName = Object.freeze({
  * @typedef {object} PongPayload
  */
 
+/**
+ * Present a bearer token (a JWT) on an open socket: to authenticate a socket
+ * opened without one, or to replace a token before it expires. The server
+ * answers with authenticated, or with an error (invalid_token, token_expired)
+ * that leaves the socket as it was. Send it before the expiry that
+ * authenticated announced; a token that expires on an open socket gets a
+ * token_expired error, and the socket is closed with 4001 if no new token
+ * follows within the grace.
+ * @typedef {object} Auth
+ * @property {"auth"} cmd
+ * @property {AuthPayload} payload
+ * @property {Ref} [ref]
+ */
+
+/**
+ * The token, as the Authorization header would carry it after "Bearer ".
+ * @typedef {object} AuthPayload
+ * @property {string} token A JWT in compact form (three base64url parts joined by dots).
+ */
+
 // messages.schema.json (/schemas/v1/messages.schema.json): liveorders v1 server messages.
 
 /**
  * Any server message of the liveorders.v1 subprotocol, chosen by its type.
- * @typedef {Welcome|Snapshot|Order|Placed|Error|Ping} Message
+ * @typedef {Welcome|Snapshot|Order|Placed|Error|Authenticated|Ping} Message
  */
 
 /**
  * The type of a server message, the discriminator of Message. Open
  * enumeration: new types may be added; a client ignores a message whose type
  * it does not know.
- * @typedef {"welcome"|"snapshot"|"order"|"placed"|"error"|"ping"} MessageType
+ * @typedef {"welcome"|"snapshot"|"order"|"placed"|"error"|"authenticated"|"ping"} MessageType
  */
 /** The values of {@link MessageType}, by name. */
 export const MessageType = Object.freeze({
@@ -190,6 +211,7 @@ export const MessageType = Object.freeze({
   Order: "order",
   Placed: "placed",
   Error: "error",
+  Authenticated: "authenticated",
   Ping: "ping",
 });
 
@@ -253,6 +275,21 @@ export const Subprotocol = "liveorders.v1";
  */
 
 /**
+ * The answer to auth: the token is accepted and replaces the socket's previous
+ * one. Present a new token with auth before expiresAtMs; at expiresAtMs the
+ * server sends a token_expired error, and closes the socket with 4001 if no
+ * new token follows within graceMs.
+ * @typedef {object} Authenticated
+ * @property {"authenticated"} type
+ * @property {string} [subject] The token's sub claim, if it has one.
+ * @property {string[]} scopes The scopes of the token this server knows (orders:write, catalogue:write, mock:control).
+ * @property {Category[]} [categories] The categories the token is limited to; absent when it may use every category.
+ * @property {number} expiresAtMs When the token expires, in milliseconds since the Unix epoch.
+ * @property {number} graceMs How long after expiresAtMs the socket stays open waiting for a new token.
+ * @property {Ref} [ref]
+ */
+
+/**
  * A command was refused. The socket stays open; nothing else changed.
  * @typedef {object} Error
  * @property {"error"} type
@@ -267,7 +304,7 @@ export const Subprotocol = "liveorders.v1";
  * HTTP problems. Open enumeration: new codes may be added; a client treats a
  * code it does not know as a failure of the command or request, and shows the
  * message or detail.
- * @typedef {"invalid_json"|"invalid_command"|"unknown_command"|"invalid_payload"|"unsupported_frame"|"unknown_category"|"unknown_product"|"category_full"|"rate_limited"|"too_large"|"not_found"|"method_not_allowed"|"forbidden_origin"|"unsupported_media_type"|"upgrade_required"|"overloaded"|"unavailable"|"internal"} ErrorCode
+ * @typedef {"invalid_json"|"invalid_command"|"unknown_command"|"invalid_payload"|"unsupported_frame"|"unknown_category"|"unknown_product"|"category_full"|"rate_limited"|"too_large"|"not_found"|"method_not_allowed"|"forbidden_origin"|"unsupported_media_type"|"token_required"|"invalid_token"|"token_expired"|"insufficient_scope"|"upgrade_required"|"overloaded"|"unavailable"|"internal"} ErrorCode
  */
 /** The values of {@link ErrorCode}, by name. */
 export const ErrorCode = Object.freeze({
@@ -299,6 +336,14 @@ export const ErrorCode = Object.freeze({
   ForbiddenOrigin: "forbidden_origin",
   /** The body is not application/json. */
   UnsupportedMediaType: "unsupported_media_type",
+  /** The request needs a bearer token and has none (HTTP 401 with WWW-Authenticate: Bearer). Writes need one whenever authentication is configured, reads and sockets too with -auth-public-read=false. */
+  TokenRequired: "token_required",
+  /** The bearer token was refused: malformed, badly signed, of an algorithm or key this server does not accept, of another issuer or audience, or not valid yet (HTTP 401 with WWW-Authenticate: Bearer error="invalid_token"). The message says why. Get a new token. */
+  InvalidToken: "invalid_token",
+  /** The bearer token has expired (HTTP 401 with error="invalid_token"). On a socket: the socket's token expired; send auth with a new one within the grace, or the socket is closed with 4001. */
+  TokenExpired: "token_expired",
+  /** The token is valid but does not allow this: it lacks the scope (orders:write, catalogue:write, mock:control) or its categories claim leaves out the category (HTTP 403 with WWW-Authenticate: Bearer error="insufficient_scope"). The socket stays open. */
+  InsufficientScope: "insufficient_scope",
   /** The route only accepts a WebSocket upgrade. */
   UpgradeRequired: "upgrade_required",
   /** The server holds the most sockets allowed; retry later. */
@@ -343,7 +388,7 @@ export const ErrorCode = Object.freeze({
  * WebSocket close codes the server uses. 1001, 1012, 1013 and 4000-4499:
  * reconnect; 4500-4999: do not reconnect. Open enumeration: new codes may be
  * added; a client reads a code it does not know by its range.
- * @typedef {1000|1001|1002|1007|1008|1009|1011|1012|1013|4000|4500} CloseCode
+ * @typedef {1000|1001|1002|1007|1008|1009|1011|1012|1013|4000|4001|4500} CloseCode
  */
 /** The values of {@link CloseCode}, by name. */
 export const CloseCode = Object.freeze({
@@ -367,6 +412,8 @@ export const CloseCode = Object.freeze({
   TryAgainLater: 1013,
   /** Closed on purpose (for example by the mock controls); reconnect. Codes 4000-4499 mean reconnect. */
   Reconnect: 4000,
+  /** The socket's token expired and no new one came within the grace. Reconnect with a new token. */
+  TokenExpired: 4001,
   /** Closed on purpose; do not reconnect. Codes 4500-4999 mean do not reconnect. */
   DoNotReconnect: 4500,
 });

@@ -62,6 +62,22 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 	server.set("host", p.Server)
 	server.set("protocol", "ws")
 	server.set("description", "A local server (make run). Use the host of your deployment; wss behind TLS.")
+	var schemes obj
+	if len(p.Security) > 0 {
+		var reqs []obj
+		for _, sc := range p.Security {
+			var s obj
+			s.set("type", "http")
+			s.set("scheme", sc.Scheme)
+			if sc.BearerFormat != "" {
+				s.set("bearerFormat", sc.BearerFormat)
+			}
+			s.set("description", sc.Description)
+			schemes.set(sc.Name, s)
+			reqs = append(reqs, ref("#/components/securitySchemes/"+sc.Name))
+		}
+		server.set("security", reqs)
+	}
 	doc.set("servers", obj{{"local", server}})
 
 	commands, messages := p.union(m, p.Commands), p.union(m, p.Messages)
@@ -166,6 +182,9 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 	var comps obj
 	comps.set("messages", compMsgs)
 	comps.set("schemas", schemas)
+	if schemes != nil {
+		comps.set("securitySchemes", schemes)
+	}
 	doc.set("components", comps)
 	return doc
 }

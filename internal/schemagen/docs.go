@@ -88,6 +88,9 @@ func (w *docsWriter) page() {
 	if p.def(m, p.CloseCodes) != nil {
 		w.line(`<li><a href="#close-codes">Close codes</a></li>`)
 	}
+	if len(p.Security) > 0 {
+		w.line(`<li><a href="#authentication">Authentication</a></li>`)
+	}
 	w.line(`<li><a href="#routes">HTTP routes</a></li>`)
 	w.line("</ul></nav>")
 
@@ -102,6 +105,7 @@ func (w *docsWriter) page() {
 	}
 	w.errorCodes()
 	w.closeCodes()
+	w.security()
 	w.routes()
 	w.line("</body>")
 	w.line("</html>")
@@ -293,6 +297,18 @@ func (w *docsWriter) closeCodes() {
 		w.line(`<tr id="close-%s"><td><code>%s</code></td><td><code>%s</code></td><td>%s</td></tr>`, n, n, esc(v.Title), esc(v.Description))
 	}
 	w.line("</table>")
+}
+
+// security says how a client proves who it is, when the server asks.
+func (w *docsWriter) security() {
+	if len(w.p.Security) == 0 {
+		return
+	}
+	w.line(`<h2 id="authentication">Authentication</h2>`)
+	for _, sc := range w.p.Security {
+		w.line("<h3><code>%s</code>: HTTP %s (%s)</h3>", esc(sc.Name), esc(sc.Scheme), esc(sc.BearerFormat))
+		w.para(sc.Description)
+	}
 }
 
 func (w *docsWriter) routes() {

@@ -24,7 +24,17 @@ type protocol struct {
 	Errors      string // the string enumeration of error codes
 	CloseCodes  string // the integer enumeration of close codes
 	SeedFrame   string // the whole frame of the seed-compatible mode
+	Security    []security
 	Routes      []route
+}
+
+// security is a way a client may prove who it is, when the server is
+// configured to ask.
+type security struct {
+	Name         string
+	Scheme       string // an HTTP authentication scheme (RFC 7235), "bearer"
+	BearerFormat string
+	Description  string
 }
 
 // reply says which messages answer a command.
@@ -55,10 +65,22 @@ var liveorders = protocol{
 	Replies: []reply{
 		{Command: "UpdateCategory", Messages: []string{"Snapshot", "Error"}},
 		{Command: "PlaceOrder", Messages: []string{"Placed", "Error"}},
+		{Command: "Auth", Messages: []string{"Authenticated", "Error"}},
 	},
 	Errors:     "ErrorCode",
 	CloseCodes: "CloseCode",
 	SeedFrame:  "OrderTotal",
+	Security: []security{{
+		Name:         "bearer",
+		Scheme:       "bearer",
+		BearerFormat: "JWT",
+		Description: "Only when the server is started with -auth-jwks or -auth-secret-file; otherwise no token is needed. " +
+			"A JWT (HS256 with the secret file; RS256, ES256 or EdDSA from the JWKS) whose space-separated scope claim grants " +
+			"orders:write (place-order), catalogue:write or mock:control, and whose optional categories claim lists the categories it may use. " +
+			"Non-browser clients send it in the upgrade's Authorization: Bearer header; browsers, which cannot set that header, " +
+			"offer it as a second Sec-WebSocket-Protocol entry, bearer.<token>, beside liveorders.v1 (the server never echoes it). " +
+			"The auth command presents a new token on an open socket. With -auth-public-read=false an upgrade without a valid token is refused with 401.",
+	}},
 	Routes: []route{
 		{Method: "GET", Path: "/{category}", Answer: "Product[]", Note: "The category's products; an unknown category is 404."},
 		{Method: "POST", Path: "/{category}", Body: "NewProduct", Answer: "Product[]", Note: "Adds a product; answers the category's whole list, with Location: /{category}/{id}."},

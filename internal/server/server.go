@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/liveorders/liveorders/handlers"
+	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/catalogue"
 	"github.com/liveorders/liveorders/internal/hub"
 	"github.com/liveorders/liveorders/internal/memstore"
@@ -55,9 +56,12 @@ type Config struct {
 	Seed uint64
 	// Logger receives every log. Default: discarded.
 	Logger *slog.Logger
+	// Auth configures bearer tokens, shared by HTTP and the sockets.
+	// Default: off, no token is needed.
+	Auth auth.Config
 	// HTTP and Socket configure the HTTP server and the socket engine;
 	// New fills in the parts it builds (hub, store, simulation, engine,
-	// metrics).
+	// metrics, token verifier).
 	HTTP   handlers.Config
 	Socket socket.Config
 }
@@ -69,6 +73,7 @@ type Server struct {
 	Sim     *sim.Sim
 	Sockets *socket.Engine
 	HTTP    *handlers.Server
+	Auth    *auth.Verifier
 
 	log     *slog.Logger
 	end     context.CancelFunc // ends the hub's watch and the simulation
@@ -87,7 +92,16 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		if err != nil && s.close != nil {
 			s.close()
 		}
+		if err != nil {
+			s.Auth.Close()
+		}
 	}()
+	if cfg.Auth.Logger == nil {
+		cfg.Auth.Logger = cfg.Logger
+	}
+	if s.Auth, err = auth.New(cfg.Auth); err != nil {
+		return nil, err
+	}
 	shared, err := s.openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -117,7 +131,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		metrics = handlers.NewMetrics(s.Hub)
 	}
 	sc := cfg.Socket
-	sc.Hub, sc.Store, sc.Logger, sc.Metrics = s.Hub, s.Store, cfg.Logger, metrics
+	sc.Hub, sc.Store, sc.Logger, sc.Metrics, sc.Auth = s.Hub, s.Store, cfg.Logger, metrics, s.Auth
 	if sc.ErrorCode == nil {
 		sc.ErrorCode = handlers.CodeOf
 	}
@@ -125,6 +139,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 
 	hc := cfg.HTTP
 	hc.Hub, hc.Store, hc.Sim, hc.Sockets, hc.Metrics, hc.Logger = s.Hub, s.Store, s.Sim, s.Sockets, metrics, cfg.Logger
+	hc.Auth = s.Auth
 	s.HTTP = handlers.New(hc)
 	return s, nil
 }
@@ -184,5 +199,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.close != nil {
 		s.close()
 	}
+	s.Auth.Close()
 	return err
 }

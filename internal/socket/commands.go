@@ -2,10 +2,12 @@ package socket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/hub"
 	"github.com/liveorders/liveorders/internal/ws"
 )
@@ -54,6 +56,10 @@ func (s *Session) handle(data []byte) {
 	}
 	switch c := cmd.(type) {
 	case api.UpdateCategory:
+		if !s.allowsCategory(string(c.Payload.Category)) {
+			s.refuseAuth(&auth.ScopeError{Category: string(c.Payload.Category)}, c.Ref, "/payload/category")
+			return
+		}
 		if !s.follow(string(c.Payload.Category), c.Ref) {
 			s.refuse(&api.Error{Code: api.ErrorCodeUnknownCategory, Ref: c.Ref,
 				Message: "unknown category " + string(c.Payload.Category),
@@ -61,6 +67,8 @@ func (s *Session) handle(data []byte) {
 		}
 	case api.PlaceOrder:
 		s.placeOrder(c)
+	case api.Auth:
+		s.authCommand(c)
 	case api.Pong:
 		// Reading it renewed the deadline.
 	}
@@ -81,6 +89,17 @@ func (s *Session) follow(category string, ref api.Ref) bool {
 }
 
 func (s *Session) placeOrder(c api.PlaceOrder) {
+	if err := s.authorize(auth.ScopeOrdersWrite); err != nil {
+		if errors.Is(err, auth.ErrNoToken) {
+			err = fmt.Errorf("place-order needs a token with orders:write; present one with auth: %w", err)
+		}
+		s.refuseAuth(err, c.Ref, "")
+		return
+	}
+	if category, ok := s.e.cfg.Hub.CategoryOf(string(c.Payload.ID)); ok && !s.allowsCategory(category) {
+		s.refuseAuth(&auth.ScopeError{Category: category}, c.Ref, "/payload/id")
+		return
+	}
 	ctx, cancel := context.WithTimeout(s.e.life, storeTimeout)
 	u, err := s.e.cfg.Store.PlaceOrder(ctx, string(c.Payload.ID), int64(c.Payload.Amount))
 	cancel()

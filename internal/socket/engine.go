@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/hub"
 	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/ws"
@@ -41,6 +42,11 @@ const (
 	// that keeps sending after its close frame before it gives up and
 	// closes anyway: a few frames at the largest read limit anyone sets.
 	lingerBytes = 4 << 20
+	// defaultTokenGrace is how long a session whose token expired stays
+	// open for an auth command with a new one, after the token_expired
+	// error, before it is closed with 4001: time for a client to fetch a
+	// token, far above a round trip.
+	defaultTokenGrace = 30 * time.Second
 )
 
 // Config tunes an Engine. Hub is required, and Store for place-order; every
@@ -76,6 +82,14 @@ type Config struct {
 	CommandBurst int
 	// Writers is the size of the write pool. Default GOMAXPROCS.
 	Writers int
+	// Auth checks the tokens of auth commands; when it is enabled,
+	// place-order needs orders:write, and a token's categories claim
+	// limits the categories a session may follow and order in. Default
+	// nil: no token is needed or checked.
+	Auth *auth.Verifier
+	// TokenGrace is how long a session whose token expired waits for a
+	// new one before closing with 4001. Default defaultTokenGrace.
+	TokenGrace time.Duration
 
 	fastWriteWait time.Duration
 }
@@ -111,6 +125,9 @@ func (c *Config) defaults() {
 	}
 	if c.Writers <= 0 {
 		c.Writers = runtime.GOMAXPROCS(0)
+	}
+	if c.TokenGrace <= 0 {
+		c.TokenGrace = defaultTokenGrace
 	}
 }
 
@@ -169,6 +186,9 @@ type Params struct {
 	// the session then speaks v1 messages, else the seed-compatible
 	// frames.
 	V1 bool
+	// Claims are those of the token the upgrade carried, verified; nil
+	// for an anonymous client.
+	Claims *auth.Claims
 }
 
 // Serve takes over nc, a connection whose WebSocket upgrade has been
@@ -198,6 +218,9 @@ func (e *Engine) Serve(nc net.Conn, early []byte, p Params) {
 	e.metrics.SocketOpened(mode)
 	if mode == hub.V1 {
 		s.send(api.Welcome{Protocol: api.Subprotocol, Session: s.id, HeartbeatMs: e.cfg.Heartbeat.Milliseconds()})
+	}
+	if p.Claims != nil {
+		s.authenticate(p.Claims, "")
 	}
 	if p.Category != "" {
 		s.follow(p.Category, "")

@@ -34,6 +34,7 @@ type Session struct {
 	urgent bool      // what is pending answers a command
 	close  ws.Handshake
 	woken  time.Time // when the outbox last stopped being empty
+	tok    token     // the bearer token, if any (token.go)
 }
 
 // ID returns the session's id, as its welcome message gives it.
@@ -198,6 +199,7 @@ func (s *Session) end() {
 func (s *Session) teardown() {
 	s.sub.Leave()
 	s.mu.Lock()
+	s.tok.stop()
 	s.close.End()
 	for s.turn == writing {
 		s.cond.Wait()
