@@ -11,9 +11,11 @@ run:
 test:
 	$(GO) test -race -count=1 ./...
 
-## generate: regenerate Go types, browser typedefs and docs from schema/
+## generate: regenerate Go types, browser typedefs and docs from schema/, and
+## the /docs page's Ajv validators (needs `npm ci --prefix scripts/node`)
 generate:
 	$(GO) generate ./...
+	npm --prefix scripts/node run --silent generate
 
 ## check: formatting, vet, generated-code drift, tidy go.mod, compatibility with the released contract
 check:

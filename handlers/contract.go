@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,8 +22,9 @@ type schemaEntry struct {
 
 // contractRoutes publishes the contract: the schema files under schema.Base
 // (each file's $id is its URL, so references between them resolve against
-// this server), a listing of them, the AsyncAPI document and the reference
-// page. Every answer carries an ETag and goes through the CORS middleware.
+// this server), a listing of them, the AsyncAPI and OpenAPI documents
+// (naming this server) and the reference page. Every answer carries an ETag
+// and goes through the CORS middleware.
 func (srv *Server) contractRoutes() {
 	var list []schemaEntry
 	names, _ := fs.Glob(schema.Files(), "*.schema.json")
@@ -40,9 +42,79 @@ func (srv *Server) contractRoutes() {
 	}
 	listing, _ := json.Marshal(list)
 	srv.app.Get(schema.Base, typedFile(fiber.MIMEApplicationJSONCharsetUTF8, listing))
-	srv.app.Get("/asyncapi.json", typedFile(fiber.MIMEApplicationJSONCharsetUTF8, contract.AsyncAPIJSON))
-	srv.app.Get("/asyncapi.yaml", typedFile("application/yaml; charset=utf-8", contract.AsyncAPIYAML))
+	const yamlType = "application/yaml; charset=utf-8"
+	jsonStr := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	wsScheme := func(scheme string) string {
+		if scheme == "https" {
+			return "wss"
+		}
+		return "ws"
+	}
+	// Each document's server entry, as go generate writes it in JSON
+	// ("key": "value") and in YAML (key: value), and as it is served.
+	entry := func(key, generated string, value func(scheme, host string) string) (js, ym splice) {
+		return splice{jsonStr(key) + ": " + jsonStr(generated), func(scheme, host string) string { return jsonStr(key) + ": " + jsonStr(value(scheme, host)) }},
+			splice{key + ": " + generated + "\n", func(scheme, host string) string { return key + ": " + jsonStr(value(scheme, host)) + "\n" }}
+	}
+	hostJS, hostYAML := entry("host", contract.GeneratedHost, func(_, host string) string { return host })
+	protoJS, protoYAML := entry("protocol", "ws", func(scheme, _ string) string { return wsScheme(scheme) })
+	urlJS, urlYAML := entry("url", "http://"+contract.GeneratedHost, func(scheme, host string) string { return scheme + "://" + host })
+	srv.app.Get("/asyncapi.json", mustHosted(fiber.MIMEApplicationJSONCharsetUTF8, contract.AsyncAPIJSON, hostJS, protoJS))
+	srv.app.Get("/asyncapi.yaml", mustHosted(yamlType, contract.AsyncAPIYAML, hostYAML, protoYAML))
+	srv.app.Get("/openapi.json", mustHosted(fiber.MIMEApplicationJSONCharsetUTF8, contract.OpenAPIJSON, urlJS))
+	srv.app.Get("/openapi.yaml", mustHosted(yamlType, contract.OpenAPIYAML, urlYAML))
 	srv.app.Get("/docs", typedFile(fiber.MIMETextHTMLCharsetUTF8, contract.DocsHTML))
+	srv.app.Get("/docs/try.js", typedFile(jsType, contract.TryJS))
+	srv.app.Get("/docs/validate.gen.js", typedFile(jsType, contract.ValidateJS))
+}
+
+// jsType is the media type of JavaScript (RFC 9239).
+const jsType = "text/javascript; charset=utf-8"
+
+// splice replaces one passage of a generated document, found by its
+// generated text, with a value made from the request's scheme and host.
+type splice struct {
+	generated string
+	value     func(scheme, host string) string
+}
+
+// mustHosted serves a generated document with each splice applied in
+// order, so that its server entry names the server that serves it: a
+// document is read from many places, and the host it was fetched from is
+// the one it describes. Each passage must occur exactly once; the
+// documents are generated, so anything else is a fault of the build.
+func mustHosted(ctype string, body []byte, splices ...splice) fiber.Handler {
+	var parts [][]byte // parts[i] before splices[i]; the last part after them all
+	rest := bytes.Clone(body)
+	for _, sp := range splices {
+		if n := bytes.Count(rest, []byte(sp.generated)); n != 1 {
+			panic(fmt.Sprintf("handlers: a generated document holds %q %d times, want once; run go generate", sp.generated, n))
+		}
+		before, after, _ := bytes.Cut(rest, []byte(sp.generated))
+		parts = append(parts, before)
+		rest = after
+	}
+	parts = append(parts, rest)
+	return func(c *fiber.Ctx) error {
+		scheme, host := c.Protocol(), c.Hostname()
+		var b bytes.Buffer
+		b.Grow(len(body) + 64)
+		for i, sp := range splices {
+			b.Write(parts[i])
+			b.WriteString(sp.value(scheme, host))
+		}
+		b.Write(parts[len(splices)])
+		sum := sha256.Sum256(b.Bytes())
+		etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+		c.Set(fiber.HeaderETag, etag)
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		c.Set("X-Content-Type-Options", "nosniff")
+		if c.Get(fiber.HeaderIfNoneMatch) == etag {
+			return c.SendStatus(fiber.StatusNotModified)
+		}
+		c.Set(fiber.HeaderContentType, ctype)
+		return c.Send(b.Bytes())
+	}
 }
 
 // typedFile serves body as ctype with a strong ETag, answering a matching

@@ -201,11 +201,11 @@ func mustJSON(t *testing.T, s string) any {
 	return v
 }
 
-// asyncapiSchema compiles the official AsyncAPI 3.0.0 JSON Schema shipped in
+// asyncapiSchema compiles the official AsyncAPI 3.1.0 JSON Schema shipped in
 // testdata/asyncapi.
 func asyncapiSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	f, err := os.Open("testdata/asyncapi/3.0.0.json")
+	f, err := os.Open("testdata/asyncapi/3.1.0.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func asyncapiSchema(t *testing.T) *jsonschema.Schema {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const id = "http://asyncapi.com/definitions/3.0.0/asyncapi.json"
+	const id = "http://asyncapi.com/definitions/3.1.0/asyncapi.json"
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	c.UseLoader(jsonschema.SchemeURLLoader{}) // nothing from the network
@@ -237,8 +237,29 @@ func TestAsyncAPIDocument(t *testing.T) {
 	sch := asyncapiSchema(t)
 	doc := mustJSON(t, string(body))
 	if err := sch.Validate(doc); err != nil {
-		t.Fatalf("/asyncapi.json is not a valid AsyncAPI 3.0.0 document: %v", err)
+		t.Fatalf("/asyncapi.json is not a valid AsyncAPI 3.1.0 document: %v", err)
 	}
+
+	t.Run("names the serving host", func(t *testing.T) {
+		var d struct {
+			Servers map[string]struct{ Host, Protocol string }
+		}
+		if err := json.Unmarshal(body, &d); err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Servers) != 1 {
+			t.Fatalf("servers = %+v, want one", d.Servers)
+		}
+		for name, srv := range d.Servers {
+			if srv.Host != s.Addr || srv.Protocol != "ws" {
+				t.Errorf("servers.%s = %+v, want host %s, protocol ws", name, srv, s.Addr)
+			}
+		}
+		_, yb := s.Get(t, "/asyncapi.yaml")
+		if !bytes.Contains(yb, []byte(`host: "`+s.Addr+`"`)) {
+			t.Errorf("/asyncapi.yaml does not name host %s", s.Addr)
+		}
+	})
 
 	t.Run("a broken document fails", func(t *testing.T) {
 		broken := mustJSON(t, string(body))
@@ -422,9 +443,26 @@ func TestDocsPage(t *testing.T) {
 		t.Fatalf("GET /docs: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	doc := string(page)
-	for _, bad := range []string{"<script", "<link", "src=", `href="http`, "url("} {
+	for _, bad := range []string{"<link", `href="http`, `src="http`, `="//`, "url("} {
 		if strings.Contains(doc, bad) {
-			t.Errorf("/docs contains %q: it must load nothing", bad)
+			t.Errorf("/docs contains %q: it must load nothing from elsewhere", bad)
+		}
+	}
+	// Its one script is the Try it panel's, from this server, and so is
+	// what that imports.
+	scripts := regexp.MustCompile(`<script[^>]*>`).FindAllString(doc, -1)
+	if want := []string{`<script type="module" src="/docs/try.js">`}; !slices.Equal(scripts, want) {
+		t.Errorf("/docs loads the scripts %v, want %v", scripts, want)
+	}
+	for _, path := range []string{"/docs/try.js", "/docs/validate.gen.js"} {
+		resp, body := s.Get(t, path)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+			t.Errorf("GET %s: %d %q", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		for _, imp := range regexp.MustCompile(`(?m)^import .* from "([^"]+)"`).FindAllSubmatch(body, -1) {
+			if !strings.HasPrefix(string(imp[1]), "./") {
+				t.Errorf("%s imports %s, from elsewhere", path, imp[1])
+			}
 		}
 	}
 

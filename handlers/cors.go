@@ -78,12 +78,16 @@ func (srv *Server) cors(c *fiber.Ctx) error {
 	}
 	if isPublic(c.Path()) {
 		// The published contract is readable from anywhere, so tools on
-		// any origin can load the schemas straight from the server.
+		// any origin can load the schemas straight from the server, and
+		// revalidate them with their ETag.
 		c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
 		if c.Method() == fiber.MethodOptions {
 			c.Set(fiber.HeaderAccessControlAllowMethods, "GET, HEAD, OPTIONS")
+			c.Set(fiber.HeaderAccessControlAllowHeaders, publicRequestHeaders)
+			c.Set(fiber.HeaderAccessControlMaxAge, "600")
 			return c.SendStatus(http.StatusNoContent)
 		}
+		c.Set(fiber.HeaderAccessControlExposeHeaders, exposedHeaders)
 		return c.Next()
 	}
 	if !srv.origins.allowed(origin, string(c.Request().Host())) {
@@ -100,11 +104,24 @@ func (srv *Server) cors(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderAccessControlMaxAge, "600")
 		return c.SendStatus(http.StatusNoContent)
 	}
-	c.Set(fiber.HeaderAccessControlExposeHeaders, "Location, ETag, Retry-After, WWW-Authenticate")
+	c.Set(fiber.HeaderAccessControlExposeHeaders, exposedHeaders)
 	return c.Next()
 }
 
+// exposedHeaders are the response headers a page on another origin may
+// read: the ETag to revalidate with, where an added product lives, when to
+// retry a refused write, and why a token was refused.
+const exposedHeaders = "ETag, Location, Retry-After, WWW-Authenticate"
+
+// publicRequestHeaders are the headers a page on any origin may send when
+// it reads the published contract: what a cache revalidation needs.
+const publicRequestHeaders = "If-None-Match, Cache-Control"
+
 // isPublic reports whether path is part of the published contract.
 func isPublic(path string) bool {
-	return strings.HasPrefix(path, "/schemas/") || path == "/asyncapi.json" || path == "/asyncapi.yaml" || path == "/docs"
+	switch path {
+	case "/asyncapi.json", "/asyncapi.yaml", "/openapi.json", "/openapi.yaml", "/docs":
+		return true
+	}
+	return strings.HasPrefix(path, "/schemas/") || strings.HasPrefix(path, "/docs/")
 }

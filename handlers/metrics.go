@@ -25,7 +25,13 @@ type Metrics struct {
 	sent     *prometheus.CounterVec
 	switches prometheus.Histogram
 	delivery prometheus.Histogram
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
 }
+
+// sentHelp is the help of liveorders_messages_sent_total, which two
+// sources fill (see messagesSent).
+const sentHelp = "Messages queued to sockets by type; order counts the order updates put in outboxes, in both modes."
 
 var _ socket.Metrics = (*Metrics)(nil)
 
@@ -44,7 +50,7 @@ func NewMetrics(h *hub.Hub) *Metrics {
 			Name: "liveorders_command_errors_total", Help: "Refused commands by error code.",
 		}, []string{"code"}),
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "liveorders_messages_sent_total", Help: "Messages queued to sockets by type (order updates: liveorders_deliveries_total).",
+			Name: "liveorders_messages_sent_total", Help: sentHelp,
 		}, []string{"type"}),
 		switches: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "liveorders_switch_seconds", Help: "Time to switch a socket's category and queue its snapshot.",
@@ -55,7 +61,18 @@ func NewMetrics(h *hub.Hub) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(100e-6, 2.5, 12),
 		}),
 	}
-	m.reg.MustRegister(m.open, m.closes, m.errors, m.sent, m.switches, m.delivery,
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "liveorders_http_requests_total", Help: "HTTP requests by route template, method and status.",
+	}, []string{"route", "method", "status"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "liveorders_http_request_duration_seconds", Help: "Time to answer an HTTP request, by route template and method.",
+		Buckets: prometheus.ExponentialBuckets(50e-6, 3, 10),
+	}, []string{"route", "method"})
+	// Every message type is listed from the start, at 0.
+	for _, t := range []api.MessageType{api.MessageTypeWelcome, api.MessageTypeSnapshot, api.MessageTypePlaced, api.MessageTypeError, api.MessageTypePing} {
+		m.sent.WithLabelValues(string(t))
+	}
+	m.reg.MustRegister(m.open, m.closes, m.errors, messagesSent{m.sent, h}, m.switches, m.delivery, m.requests, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if h != nil {
 		m.reg.MustRegister(
@@ -107,4 +124,33 @@ func (m *Metrics) Observe(t socket.Timing, d time.Duration) {
 	case socket.DeliveryTime:
 		m.delivery.Observe(d.Seconds())
 	}
+}
+
+// messagesSent is liveorders_messages_sent_total: the messages sessions
+// report, by type, and the order updates, which the hub puts in outboxes
+// without a session seeing them, from the hub's delivery counter.
+type messagesSent struct {
+	vec *prometheus.CounterVec
+	hub *hub.Hub // nil: no order count
+}
+
+var orderDesc = prometheus.NewDesc("liveorders_messages_sent_total", sentHelp, []string{"type"}, nil)
+
+// Describe implements prometheus.Collector.
+func (m messagesSent) Describe(ch chan<- *prometheus.Desc) { ch <- orderDesc }
+
+// Collect implements prometheus.Collector.
+func (m messagesSent) Collect(ch chan<- prometheus.Metric) {
+	m.vec.Collect(ch)
+	if m.hub != nil {
+		d, _ := m.hub.Stats()
+		ch <- prometheus.MustNewConstMetric(orderDesc, prometheus.CounterValue, float64(d), string(api.MessageTypeOrder))
+	}
+}
+
+// observeRequest counts an answered request under its route template
+// (/{category}, as the OpenAPI document writes it).
+func (m *Metrics) observeRequest(route, method string, status int, d time.Duration) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"log/slog"
+	"regexp"
 	"runtime/debug"
 	"time"
 
@@ -30,6 +31,8 @@ func (srv *Server) routes() {
 	app.Get("/:category", srv.read, srv.listProducts)
 	app.Post("/:category", srv.write(auth.ScopeCatalogueWrite), srv.addProduct)
 	app.Get("/:category/:id", srv.read, srv.getProduct)
+	srv.table = newRouteTable(app) // every route is registered above
+	app.Use(srv.methodNotAllowed)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
@@ -57,10 +60,16 @@ func (srv *Server) requestLog(c *fiber.Ctx) error {
 	if status >= 400 {
 		level = slog.LevelInfo
 	}
+	d := time.Since(start)
 	srv.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
-		"duration", time.Since(start), "ip", c.IP())
+		"duration", d, "ip", c.IP())
+	// The route template, not the path, so that the label's values stay
+	// as few as the routes.
+	srv.metrics.observeRequest(srv.table.template(c.Method(), c.Path()), c.Method(), status, d)
 	return nil
 }
+
+var routeParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 
 func (srv *Server) healthz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok"})

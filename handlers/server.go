@@ -102,6 +102,7 @@ type Server struct {
 	origins origins
 	metrics *Metrics
 	writes  *writeLimiter
+	table   routeTable // the registered routes, for templates and Allow
 
 	ready atomic.Bool
 

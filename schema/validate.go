@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -149,6 +152,11 @@ func leaves(e *jsonschema.ValidationError, out *[]Violation) {
 			for _, name := range k.Properties {
 				*out = append(*out, Violation{Pointer: at + pointer([]string{name}), Reason: "is not allowed"})
 			}
+		case *kind.Pattern:
+			// The library quotes both strings Go-style, which doubles every
+			// backslash of the pattern: "\\." where the schema says "\.".
+			// A reason shows the pattern as the schema writes it.
+			*out = append(*out, Violation{Pointer: at, Reason: quoted(k.Got) + " does not match pattern " + quoted(k.Want)})
 		default:
 			*out = append(*out, Violation{Pointer: at, Reason: e.ErrorKind.LocalizedString(printer)})
 		}
@@ -157,6 +165,25 @@ func leaves(e *jsonschema.ValidationError, out *[]Violation) {
 	for _, c := range e.Causes {
 		leaves(c, out)
 	}
+}
+
+// quoted puts s between single quotes as it is, escaping only what would
+// break the reason's one line: control characters and invalid UTF-8.
+func quoted(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unicode.IsControl(r):
+			b.WriteString(strings.Trim(strconv.QuoteRune(r), "'"))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 func pointer(tokens []string) string {

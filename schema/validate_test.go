@@ -190,3 +190,43 @@ func TestViolationsAreDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestPatternReasonShowsThePattern checks that a pattern failure quotes the
+// pattern as the schema file writes it, each backslash once, and the value
+// as it was sent, escaping only what would break the line.
+func TestPatternReasonShowsThePattern(t *testing.T) {
+	data, err := fs.ReadFile(schema.Files(), "catalogue.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Defs map[string]struct{ Pattern string } `json:"$defs"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	price := doc.Defs["Price"].Pattern
+	if !strings.Contains(price, `\.`) {
+		t.Fatalf("the Price pattern %q has no escaped dot to show", price)
+	}
+	cases := []struct {
+		name, rrp, want string
+	}{
+		{"three decimals", "1.234", `'1.234' does not match pattern '` + price + `'`},
+		{"backslash in the value", `1\.5`, `'1\.5' does not match pattern '` + price + `'`},
+		{"newline in the value", "1\n", `'1\n' does not match pattern '` + price + `'`},
+		{"invalid UTF-8 in the value", "1\xff", `'1\xff' does not match pattern '` + price + `'`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			vs := schema.Validate("catalogue.schema.json#/$defs/NewProduct",
+				map[string]any{"name": "Kettle", "rrp": tc.rrp, "info": ""})
+			if len(vs) != 1 || vs[0].Pointer != "/rrp" {
+				t.Fatalf("violations = %+v, want one at /rrp", vs)
+			}
+			if vs[0].Reason != tc.want {
+				t.Errorf("reason = %s\nwant     %s", vs[0].Reason, tc.want)
+			}
+		})
+	}
+}

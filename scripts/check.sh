@@ -11,6 +11,12 @@ fi
 go vet ./...
 go mod tidy -diff
 go generate ./...
+if [ -d scripts/node/node_modules ]; then
+  npm --prefix scripts/node run --silent generate # the /docs page's Ajv validators
+else
+  echo "check: scripts/node is not installed (npm ci --prefix scripts/node): handlers/contract/validate.gen.js not regenerated"
+  [ "${CI:-}" = true ] && exit 1
+fi
 if ! git diff --exit-code --stat; then
   echo "generated files are stale: run 'make generate' and commit the result"; exit 1
 fi

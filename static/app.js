@@ -27,7 +27,7 @@ import { OrdersClient, OrdersError, backoffDelay } from "./orders-client.js";
 /** @typedef {import("./protocol.gen.js").Snapshot} Snapshot */
 /** @typedef {import("./protocol.gen.js").Order} Order */
 /** @typedef {import("./protocol.gen.js").Placed} Placed */
-/** @typedef {import("./protocol.gen.js").Error} ErrorMessage */
+/** @typedef {import("./protocol.gen.js").ErrorMessage} ErrorMessage */
 /** @typedef {import("./orders-client.js").StateDetail} StateDetail */
 
 /**

@@ -2,12 +2,17 @@
 // app.js, style.css), the reusable socket client (orders-client.js) and the
 // constants and type definitions generated from the schemas
 // (protocol.gen.js). The files are plain ES modules with no build step.
+//
+// The directory is also the npm package @liveorders/orders-client
+// (package.json): the socket client, the generated module, and their
+// TypeScript declarations (*.d.ts). Those and package.json are not served.
 package static
 
 import "embed"
 
 // Files holds the web client, named as in this directory (for example
-// "index.html"). The server serves it at /.
+// "index.html"). The server serves it at /. The patterns name what a
+// browser loads, nothing else: no .d.ts, package.json or node_modules.
 //
 //go:embed index.html *.js *.css
 var Files embed.FS

@@ -9,9 +9,9 @@
  * import { OrdersClient } from "./orders-client.js";
  *
  * const client = new OrdersClient({ category: "electronics" });
- * client.addEventListener("snapshot", ({ detail }) => render(detail.items));
- * client.addEventListener("order", ({ detail }) => update(detail.id, detail.total));
- * client.addEventListener("state", ({ detail }) => showConnection(detail.state));
+ * client.on("snapshot", (snapshot) => render(snapshot.items));
+ * client.on("order", (order) => update(order.id, order.total));
+ * client.on("state", ({ state }) => showConnection(state));
  * client.connect();
  *
  * await client.subscribe("confectionery"); // resolves with the new snapshot
@@ -54,7 +54,7 @@ import { CategoryPattern, CloseCode, CommandName, MessageType, Subprotocol } fro
 /** @typedef {import("./protocol.gen.js").Snapshot} Snapshot */
 /** @typedef {import("./protocol.gen.js").Order} Order */
 /** @typedef {import("./protocol.gen.js").Placed} Placed */
-/** @typedef {import("./protocol.gen.js").Error} ErrorMessage */
+/** @typedef {import("./protocol.gen.js").ErrorMessage} ErrorMessage */
 /** @typedef {import("./protocol.gen.js").ErrorDetail} ErrorDetail */
 /** @typedef {import("./protocol.gen.js").OrderTotal} OrderTotal */
 /** @typedef {import("./protocol.gen.js").Authenticated} Authenticated */
@@ -116,6 +116,18 @@ const DO_NOT_RECONNECT_LAST = 4999;
  * @property {number | undefined} code The close code of the last socket, if
  *   one closed.
  * @property {string} reason The close reason of the last socket ("" if none).
+ */
+
+/**
+ * @typedef {object} OrdersClientEventMap The detail of each event the client
+ *   fires, by event name.
+ * @property {StateDetail} state The connection state changed.
+ * @property {Welcome} welcome The first message of each socket.
+ * @property {Snapshot} snapshot The view was reset to a category's totals.
+ * @property {Order | Placed} order One total of the current category moved forward.
+ * @property {ErrorMessage} error An error that answers no pending command.
+ * @property {Authenticated} authenticated The server accepted the socket's token.
+ * @property {unknown} tokenerror What getToken threw or rejected with.
  */
 
 /**
@@ -279,6 +291,8 @@ function endpoint(url) {
  * @fires OrdersClient#snapshot
  * @fires OrdersClient#order
  * @fires OrdersClient#error
+ * @fires OrdersClient#authenticated
+ * @fires OrdersClient#tokenerror
  */
 export class OrdersClient extends EventTarget {
   /** @type {string} */ #url;
@@ -388,6 +402,25 @@ export class OrdersClient extends EventTarget {
    */
   total(id) {
     return this.#view?.totals.get(id)?.total;
+  }
+
+  /**
+   * Calls `listener` with the detail of every `type` event (see
+   * {@link OrdersClientEventMap}), until the function it returns is called.
+   * The same as addEventListener, without the CustomEvent around the detail.
+   *
+   * @template {keyof OrdersClientEventMap} K
+   * @param {K} type An event name: state, welcome, snapshot, order, error,
+   *   authenticated or tokenerror.
+   * @param {(detail: OrdersClientEventMap[K]) => void} listener
+   * @param {{ once?: boolean }} [options] once: remove it after one call.
+   * @returns {() => void} Removes the listener.
+   */
+  on(type, listener, options = {}) {
+    /** @param {Event} event */
+    const handler = (event) => listener(/** @type {CustomEvent<OrdersClientEventMap[K]>} */ (event).detail);
+    this.addEventListener(type, handler, { once: options.once === true });
+    return () => this.removeEventListener(type, handler);
   }
 
   /** The last welcome message, or null before the first. @returns {Welcome | null} */

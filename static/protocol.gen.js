@@ -195,7 +195,7 @@ export const CommandName = Object.freeze({
 
 /**
  * Any server message of the liveorders.v1 subprotocol, chosen by its type.
- * @typedef {Welcome|Snapshot|Order|Placed|Error|Authenticated|Ping} Message
+ * @typedef {Welcome|Snapshot|Order|Placed|ErrorMessage|Authenticated|Ping} Message
  */
 
 /**
@@ -291,7 +291,7 @@ export const Subprotocol = "liveorders.v1";
 
 /**
  * A command was refused. The socket stays open; nothing else changed.
- * @typedef {object} Error
+ * @typedef {object} ErrorMessage
  * @property {"error"} type
  * @property {ErrorCode} code
  * @property {string} message

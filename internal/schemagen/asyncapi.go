@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,7 +19,21 @@ const (
 	asyncapiYAML = "asyncapi.gen.yaml"
 )
 
-// asyncapiFiles renders the AsyncAPI 3.0 document of the socket, as JSON and
+// asyncapiVersion is the AsyncAPI version the document is written in.
+const asyncapiVersion = "3.1.0"
+
+// payloadFormat declares the payload schemas' dialect: the schema files'
+// own. The schemas it points to are also written so that a reader assuming
+// AsyncAPI's default (a draft-07 superset) gets the same meaning; see
+// portableSchema.
+const payloadFormat = "application/schema+json;version=draft-2020-12"
+
+// servedServer names the server entry of the documents. The generated files
+// give it the host of a local server (protocol.Server); the server that
+// publishes a document puts its own host there.
+const servedServer = "origin"
+
+// asyncapiFiles renders the AsyncAPI 3 document of the socket, as JSON and
 // as YAML, into dir. It describes the server: it receives the commands and
 // sends the messages. Every definition is republished under
 // components.schemas with its $refs pointing there, so the document stands
@@ -50,7 +65,7 @@ func componentRef(r string) string {
 
 func asyncapiDoc(m *Model, p *protocol) obj {
 	var doc obj
-	doc.set("asyncapi", "3.0.0")
+	doc.set("asyncapi", asyncapiVersion)
 	var info obj
 	info.set("title", p.Title)
 	info.set("version", p.Version)
@@ -61,7 +76,7 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 	var server obj
 	server.set("host", p.Server)
 	server.set("protocol", "ws")
-	server.set("description", "A local server (make run). Use the host of your deployment; wss behind TLS.")
+	server.set("description", "The server that served this document (the generated file names a local one, make run). wss behind TLS.")
 	var schemes obj
 	if len(p.Security) > 0 {
 		var reqs []obj
@@ -78,7 +93,7 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 		}
 		server.set("security", reqs)
 	}
-	doc.set("servers", obj{{"local", server}})
+	doc.set("servers", obj{{servedServer, server}})
 
 	commands, messages := p.union(m, p.Commands), p.union(m, p.Messages)
 	seed := p.def(m, p.SeedFrame)
@@ -119,7 +134,7 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 	var chanMsgs, compMsgs obj
 	for _, d := range members {
 		chanMsgs.set(d.Name, ref("#/components/messages/"+d.Name))
-		compMsgs.set(d.Name, asyncapiMessage(m, p, d))
+		compMsgs.set(d.Name, asyncapiMessage(m, p, d, correlated(p, d)))
 	}
 	channel.set("messages", chanMsgs)
 	if sp := p.def(m, p.Subprotocol); sp != nil && sp.Kind == KindConst {
@@ -147,22 +162,21 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 		o.set("channel", ref("#/channels/"+channelName))
 		o.set("summary", summary)
 		o.set("messages", []obj{msgRef(d)})
+		if rs := p.replies(m, d.Name); len(rs) > 0 {
+			var refs []obj
+			for _, r := range rs {
+				refs = append(refs, msgRef(r))
+			}
+			var rep obj
+			rep.set("channel", ref("#/channels/"+channelName))
+			rep.set("messages", refs)
+			o.set("reply", rep)
+		}
 		return o
 	}
 	if commands != nil {
 		for _, mb := range commands.Members {
-			o := op("receive", mb.Def, "A client sends "+mb.Value.String+".")
-			if rs := p.replies(m, mb.Def.Name); len(rs) > 0 {
-				var refs []obj
-				for _, r := range rs {
-					refs = append(refs, msgRef(r))
-				}
-				var rep obj
-				rep.set("channel", ref("#/channels/"+channelName))
-				rep.set("messages", refs)
-				o.set("reply", rep)
-			}
-			ops.set("receive"+mb.Def.Name, o)
+			ops.set("receive"+mb.Def.Name, op("receive", mb.Def, "A client sends "+mb.Value.String+"."))
 		}
 	}
 	if messages != nil {
@@ -177,7 +191,7 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 
 	var schemas obj
 	for _, d := range m.Defs {
-		schemas.set(d.Name, nodeJSON(d.Source, componentRef))
+		schemas.set(d.Name, portableSchema(m, d.Source, componentRef))
 	}
 	var comps obj
 	comps.set("messages", compMsgs)
@@ -185,12 +199,24 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 	if schemes != nil {
 		comps.set("securitySchemes", schemes)
 	}
+	if p.Correlation != "" && slices.ContainsFunc(members, func(d *Def) bool { return correlated(p, d) }) {
+		var cid obj
+		cid.set("description", "The "+p.Correlation+" a client gives a command comes back in the message that answers it.")
+		cid.set("location", "$message.payload#/"+p.Correlation)
+		comps.set("correlationIds", obj{{p.Correlation, cid}})
+	}
 	doc.set("components", comps)
 	return doc
 }
 
+// correlated reports whether messages of d carry the protocol's correlation
+// property.
+func correlated(p *protocol, d *Def) bool {
+	return p.Correlation != "" && fieldNamed(d, p.Correlation) != nil
+}
+
 // asyncapiMessage is the message object of definition d, with its examples.
-func asyncapiMessage(m *Model, p *protocol, d *Def) obj {
+func asyncapiMessage(m *Model, p *protocol, d *Def, correlation bool) obj {
 	var msg obj
 	name := d.Name
 	for _, u := range d.Unions {
@@ -207,7 +233,13 @@ func asyncapiMessage(m *Model, p *protocol, d *Def) obj {
 	}
 	msg.set("description", desc)
 	msg.set("contentType", "application/json")
-	msg.set("payload", ref("#/components/schemas/"+d.Name))
+	var payload obj
+	payload.set("schemaFormat", payloadFormat)
+	payload.set("schema", ref("#/components/schemas/"+d.Name))
+	msg.set("payload", payload)
+	if correlation {
+		msg.set("correlationId", ref("#/components/correlationIds/"+p.Correlation))
+	}
 	var exs []obj
 	for i, e := range d.Examples {
 		var ex obj

@@ -13,8 +13,10 @@ import (
 // docsHTML is the reference page the generator writes beside the AsyncAPI document.
 const docsHTML = "docs.gen.html"
 
-// docsFile renders the human reference: one self-contained HTML page (no
-// script, no external resource) with the socket's modes, every definition
+// docsFile renders the human reference: one HTML page that loads nothing
+// from elsewhere, with the socket's modes, a panel to try the socket (its
+// script, /docs/try.js, and the validators it checks frames with,
+// /docs/validate.gen.js, are served beside the page), every definition
 // with its fields, constraints and examples, the error and close codes
 // (each row anchored: id="error-<code>", id="close-<code>") and the routes.
 func docsFile(m *Model, p *protocol, dir string) output {
@@ -54,7 +56,12 @@ th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:
 th{background:#f4f4f4}
 section.def{border-top:1px solid #ddd;margin-top:1.5rem}
 :target{background:#fff7d6}
-nav ul{columns:2}`
+nav ul{columns:2}
+#try form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.5rem 0}
+#try textarea{flex:1 1 100%;font-family:ui-monospace,monospace}
+#try-log{font-size:13px;max-height:24rem;overflow:auto;padding-left:1.5rem}
+#try-log [data-valid=true] .verdict{color:#060}
+#try-log [data-valid=false] .verdict{color:#a00}`
 
 func (w *docsWriter) page() {
 	m, p := w.m, w.p
@@ -74,11 +81,17 @@ func (w *docsWriter) page() {
 	for _, f := range m.Files {
 		w.line(`<li><a href="%s"><code>%s</code></a>: %s</li>`, esc(f.ID), esc(f.ID), esc(f.Title))
 	}
-	w.line(`<li><a href="/asyncapi.json"><code>/asyncapi.json</code></a> (and <a href="/asyncapi.yaml"><code>/asyncapi.yaml</code></a>): the AsyncAPI 3.0 document of the socket</li>`)
+	w.line(`<li><a href="/asyncapi.json"><code>/asyncapi.json</code></a> (and <a href="/asyncapi.yaml"><code>/asyncapi.yaml</code></a>): the AsyncAPI %s document of the socket</li>`, asyncapiVersion)
+	if len(p.Routes) > 0 {
+		w.line(`<li><a href="/openapi.json"><code>/openapi.json</code></a> (and <a href="/openapi.yaml"><code>/openapi.yaml</code></a>): the OpenAPI %s document of the HTTP routes</li>`, openapiVersion)
+	}
 	w.line("</ul>")
 
 	w.line("<nav><h2>Contents</h2><ul>")
 	w.line(`<li><a href="#socket">The socket</a></li>`)
+	if w.tryable() {
+		w.line(`<li><a href="#try">Try it</a></li>`)
+	}
 	for _, f := range m.Files {
 		w.line(`<li><a href="#file-%s">%s</a></li>`, esc(f.Stem), esc(sentence(f.Title)))
 	}
@@ -95,6 +108,7 @@ func (w *docsWriter) page() {
 	w.line("</ul></nav>")
 
 	w.socket()
+	w.try()
 	for _, f := range m.Files {
 		w.line(`<h2 id="file-%s">%s</h2>`, esc(f.Stem), esc(sentence(f.Title)))
 		w.line(`<p>Source: <a href="%s"><code>%s</code></a></p>`, esc(f.ID), esc(f.ID))
@@ -107,8 +121,57 @@ func (w *docsWriter) page() {
 	w.closeCodes()
 	w.security()
 	w.routes()
+	if w.tryable() {
+		w.line(`<script type="module" src="/docs/try.js"></script>`)
+	}
 	w.line("</body>")
 	w.line("</html>")
+}
+
+// tryable reports whether the page has the try panel: the schemas have
+// the commands, the messages and the subprotocol it needs.
+func (w *docsWriter) tryable() bool {
+	sp := w.p.def(w.m, w.p.Subprotocol)
+	return w.p.union(w.m, w.p.Commands) != nil && w.p.union(w.m, w.p.Messages) != nil && sp != nil && sp.Kind == KindConst
+}
+
+// try writes the panel that opens a socket to the serving server, sends
+// commands (any example, or typed in) and shows each frame with its
+// validation against the schemas; /docs/try.js runs it.
+func (w *docsWriter) try() {
+	if !w.tryable() {
+		return
+	}
+	m, p := w.m, w.p
+	sp := p.def(m, p.Subprotocol)
+	category := ""
+	if d := p.def(m, p.ParamDef); d != nil && len(d.Examples) > 0 {
+		_ = json.Unmarshal(d.Examples[0], &category)
+	}
+	w.line(`<section id="try">`)
+	w.line(`<h2>Try it</h2>`)
+	w.line("<p>Open a socket to this server, send commands, and see every frame each way, checked in this page against the schemas by Ajv's validators compiled from them (<a href=\"/docs/validate.gen.js\"><code>/docs/validate.gen.js</code></a>): a message against the definition of its type, a frame of the seed-compatible mode against %s, a command against the definition of its <code>%s</code>.</p>",
+		w.link(p.SeedFrame), esc(p.union(m, p.Commands).Property))
+	w.line(`<form id="try-connect">`)
+	w.line(`<label>Category <input id="try-category" value="%s" required></label>`, esc(category))
+	w.line(`<label>Subprotocol <select id="try-protocol"><option value="%s">%s</option><option value="">none (seed-compatible mode)</option></select></label>`, esc(sp.Const), esc(sp.Const))
+	w.line(`<button id="try-open" type="submit">Connect</button> <button id="try-close" type="button" disabled>Disconnect</button>`)
+	w.line(`<label><input id="try-pong" type="checkbox" checked> answer ping with pong</label>`)
+	w.line(`<output id="try-state">closed</output>`)
+	w.line(`</form>`)
+	w.line(`<form id="try-send">`)
+	w.line(`<label>Example <select id="try-example">`)
+	for _, mb := range p.union(m, p.Commands).Members {
+		for i, e := range mb.Def.Examples {
+			w.line(`<option value="%s">%s %d</option>`, esc(string(e)), esc(mb.Value.String), i+1)
+		}
+	}
+	w.line(`</select></label>`)
+	w.line(`<textarea id="try-command" rows="3" aria-label="Command to send"></textarea>`)
+	w.line(`<button id="try-submit" type="submit" disabled>Send</button> <output id="try-command-check"></output>`)
+	w.line(`</form>`)
+	w.line(`<ol id="try-log" aria-live="polite"></ol>`)
+	w.line(`</section>`)
 }
 
 // link writes a definition name as a link to its section.
@@ -137,18 +200,21 @@ func (w *docsWriter) socket() {
 	}
 	w.line("</p>")
 	if len(p.Replies) > 0 {
-		w.line("<table><tr><th>command</th><th>answered by</th></tr>")
+		w.line("<table><tr><th>sent</th><th>answered by</th></tr>")
 		for _, r := range p.Replies {
-			if m.Def(r.Command) == nil {
+			if m.Def(r.To) == nil {
 				continue
 			}
 			var links []string
-			for _, d := range p.replies(m, r.Command) {
+			for _, d := range p.replies(m, r.To) {
 				links = append(links, w.link(d.Name))
 			}
-			w.line("<tr><td>%s</td><td>%s</td></tr>", w.link(r.Command), strings.Join(links, " or "))
+			w.line("<tr><td>%s</td><td>%s</td></tr>", w.link(r.To), strings.Join(links, " or "))
 		}
 		w.line("</table>")
+		if p.Correlation != "" {
+			w.line("<p>An answer carries the <code>%s</code> of the command it answers, when the command had one.</p>", esc(p.Correlation))
+		}
 	}
 	if seed := p.def(m, p.SeedFrame); seed != nil {
 		w.line(`<h3 id="seed">Seed-compatible mode: no subprotocol</h3>`)
@@ -323,6 +389,9 @@ func (w *docsWriter) routes() {
 		answer := w.link(strings.TrimSuffix(r.Answer, "[]"))
 		if strings.HasSuffix(r.Answer, "[]") {
 			answer += "[]"
+		}
+		if r.Answer == "" && r.Type != "" {
+			answer = "<code>" + esc(r.Type) + "</code>"
 		}
 		w.line("<tr><td><code>%s %s</code></td><td>%s</td><td>%s</td><td>%s</td></tr>", esc(r.Method), esc(r.Path), body, answer, esc(r.Note))
 	}

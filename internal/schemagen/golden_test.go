@@ -25,11 +25,11 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 // generateInto runs the generator on the schemas in dir and writes its
 // outputs under out, laid out like the repository: out/api/*.gen.go,
-// out/static/protocol.gen.js and out/handlers/contract/*.gen.*.
+// out/static/protocol.gen.{js,d.ts} and out/handlers/contract/*.gen.*.
 func generateInto(t *testing.T, dir, out string) {
 	t.Helper()
 	args := []string{"-schemas", dir, "-go", filepath.Join(out, "api"), "-js", filepath.Join(out, "static", "protocol.gen.js"),
-		"-contract", filepath.Join(out, "handlers", "contract")}
+		"-ts", filepath.Join(out, "static", "protocol.gen.d.ts"), "-contract", filepath.Join(out, "handlers", "contract")}
 	if err := run(args, io.Discard); err != nil {
 		t.Fatalf("schemagen %s: %v", strings.Join(args, " "), err)
 	}
@@ -151,15 +151,17 @@ func TestOptionalFieldChangesOnlyItsType(t *testing.T) {
 	want := []string{
 		"api/items.gen.go", "api/validate.gen.go",
 		"handlers/contract/asyncapi.gen.json", "handlers/contract/asyncapi.gen.yaml", "handlers/contract/docs.gen.html",
-		"static/protocol.gen.js",
+		"handlers/contract/openapi.gen.json", "handlers/contract/openapi.gen.yaml",
+		"static/protocol.gen.d.ts", "static/protocol.gen.js",
 	}
 	if !slices.Equal(changed, want) {
 		t.Errorf("changed outputs = %v, want %v", changed, want)
 	}
 	goField := "Label string `json:\"label,omitempty\"`"
 	jsProp := "@property {string} [label] A name shown to people."
+	tsProp := "label?: string;"
 	docsRow := "<tr><td><code>label</code></td><td>string</td><td>no</td><td>A name shown to people.</td></tr>"
-	for name, want := range map[string]string{"api/items.gen.go": goField, "static/protocol.gen.js": jsProp, "handlers/contract/docs.gen.html": docsRow} {
+	for name, want := range map[string]string{"api/items.gen.go": goField, "static/protocol.gen.js": jsProp, "static/protocol.gen.d.ts": tsProp, "handlers/contract/docs.gen.html": docsRow} {
 		if !bytes.Contains(opt[name], []byte(want)) {
 			t.Errorf("%s lacks %q", name, want)
 		}
@@ -226,7 +228,7 @@ func TestStable(t *testing.T) {
 
 // TestCommittedOutputIsCurrent is the drift check: the generator's output for
 // the real schema/ equals the committed api/*.gen.go, static/protocol.gen.js
-// and handlers/contract/*.gen.*.
+// and .d.ts, and handlers/contract/*.gen.*.
 func TestCommittedOutputIsCurrent(t *testing.T) {
 	root := filepath.Join("..", "..")
 	tmp := t.TempDir()
@@ -246,12 +248,14 @@ func TestCommittedOutputIsCurrent(t *testing.T) {
 			committed["api/"+filepath.Base(p)] = data
 		}
 	}
-	js, err := os.ReadFile(filepath.Join(root, "static", "protocol.gen.js"))
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"protocol.gen.js", "protocol.gen.d.ts"} {
+		data, err := os.ReadFile(filepath.Join(root, "static", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		committed["static/"+name] = data
 	}
-	committed["static/protocol.gen.js"] = js
-	for _, name := range []string{asyncapiJSON, asyncapiYAML, docsHTML} {
+	for _, name := range []string{asyncapiJSON, asyncapiYAML, openapiJSON, openapiYAML, docsHTML} {
 		data, err := os.ReadFile(filepath.Join(root, "handlers", "contract", name))
 		if err != nil {
 			t.Fatal(err)
@@ -312,9 +316,9 @@ func TestJSModuleLoads(t *testing.T) {
 			for _, d := range m.Defs {
 				switch {
 				case d.Kind == KindConst || d.Kind == KindEnum || d.Kind == KindIntEnum:
-					want = append(want, d.Name)
+					want = append(want, tsName(d))
 				case d.Kind == KindString && d.Schema.Pattern != "":
-					want = append(want, d.Name+"Pattern")
+					want = append(want, tsName(d)+"Pattern")
 				}
 			}
 			slices.Sort(want)

@@ -61,19 +61,20 @@ func jsDeprecated(deprecated bool) []string {
 
 func (j *jsWriter) def(d *Def) {
 	tags := jsDeprecated(d.Deprecated)
+	name := tsName(d) // the name of the type, as the .d.ts names it
 	switch d.Kind {
 	case KindConst:
-		j.doc(jsDescription(d), append(tags, fmt.Sprintf("@typedef {%s} %s", jsLiteral(d.Const), d.Name))...)
-		j.p("/** The value of {@link %s}. */", d.Name)
-		j.p("export const %s = %s;", d.Name, jsLiteral(d.Const))
+		j.doc(jsDescription(d), append(tags, fmt.Sprintf("@typedef {%s} %s", jsLiteral(d.Const), name))...)
+		j.p("/** The value of {@link %s}. */", name)
+		j.p("export const %s = %s;", name, jsLiteral(d.Const))
 	case KindEnum, KindIntEnum:
 		var lits []string
 		for _, v := range d.Values {
 			lits = append(lits, v.Literal(d.Kind))
 		}
-		j.doc(jsDescription(d), append(tags, fmt.Sprintf("@typedef {%s} %s", strings.Join(lits, "|"), d.Name))...)
-		j.p("/** The values of {@link %s}, by name. */", d.Name)
-		j.p("export const %s = Object.freeze({", d.Name)
+		j.doc(jsDescription(d), append(tags, fmt.Sprintf("@typedef {%s} %s", strings.Join(lits, "|"), name))...)
+		j.p("/** The values of {@link %s}, by name. */", name)
+		j.p("export const %s = Object.freeze({", name)
 		for _, v := range d.Values {
 			if v.Description != "" {
 				j.p("  /** %s */", jsComment(v.Description))
@@ -82,17 +83,17 @@ func (j *jsWriter) def(d *Def) {
 		}
 		j.p("});")
 	case KindObject:
-		tags = append(tags, "@typedef {object} "+d.Name)
+		tags = append(tags, "@typedef {object} "+name)
 		for _, f := range d.Fields {
 			typ := jsType(f.Type)
 			if f.Const != nil {
 				typ = jsLiteral(f.Const.Value)
 			}
-			name := f.Name
+			prop := f.Name
 			if !f.Required {
-				name = "[" + name + "]"
+				prop = "[" + prop + "]"
 			}
-			tag := fmt.Sprintf("@property {%s} %s", typ, name)
+			tag := fmt.Sprintf("@property {%s} %s", typ, prop)
 			if f.Deprecated {
 				tag += " Deprecated."
 			}
@@ -105,16 +106,16 @@ func (j *jsWriter) def(d *Def) {
 	case KindUnion:
 		var names []string
 		for _, m := range d.Union.Members {
-			names = append(names, m.Def.Name)
+			names = append(names, tsName(m.Def))
 		}
-		j.doc(jsDescription(d), append(tags, fmt.Sprintf("@typedef {%s} %s", strings.Join(names, "|"), d.Name))...)
+		j.doc(jsDescription(d), append(tags, fmt.Sprintf("@typedef {%s} %s", strings.Join(names, "|"), name))...)
 	case KindArray:
-		j.doc(jsDescription(d), append(tags, fmt.Sprintf("@typedef {%s} %s", jsType(&Type{Kind: TypeArray, Items: d.Items}), d.Name))...)
+		j.doc(jsDescription(d), append(tags, fmt.Sprintf("@typedef {%s} %s", jsType(&Type{Kind: TypeArray, Items: d.Items}), name))...)
 	default:
-		j.doc(jsDescription(d), append(tags, fmt.Sprintf("@typedef {%s} %s", jsPrim[d.Schema.Type], d.Name))...)
+		j.doc(jsDescription(d), append(tags, fmt.Sprintf("@typedef {%s} %s", jsPrim[d.Schema.Type], name))...)
 		if d.Schema.Pattern != "" {
-			j.p("/** The pattern every {@link %s} matches. */", d.Name)
-			j.p("export const %sPattern = %s;", d.Name, jsRegExp(d.Schema.Pattern))
+			j.p("/** The pattern every {@link %s} matches. */", name)
+			j.p("export const %sPattern = %s;", name, jsRegExp(d.Schema.Pattern))
 		}
 	}
 }
@@ -125,7 +126,7 @@ var jsPrim = map[string]string{"string": "string", "integer": "number", "number"
 func jsType(t *Type) string {
 	switch t.Kind {
 	case TypeDef:
-		return t.Def.Name
+		return tsName(t.Def)
 	case TypeArray:
 		return jsType(t.Items) + "[]"
 	}

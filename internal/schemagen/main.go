@@ -3,18 +3,21 @@
 // It reads every *.schema.json in -schemas, rejects anything outside the
 // keywords and shapes it understands, builds a model of the definitions,
 // and renders each output from that model: the Go wire types of package api
-// (-go), the browser module of typedefs and constants (-js), and the published
-// contract (-contract): the AsyncAPI 3.0 document of the socket as JSON and
-// YAML, and the HTML reference page. Everything is
+// (-go), the browser module of typedefs and constants (-js) and its
+// TypeScript declarations (-ts), and the published
+// contract (-contract): the AsyncAPI 3 document of the socket and the
+// OpenAPI 3.1 document of the HTTP routes, each as JSON and YAML, and the
+// HTML reference page. Everything is
 // rendered in memory first; only when every output renders are the files
 // written, each atomically and only when its bytes change. Stale Go files
 // that carry the generator's header are deleted; nothing else is touched. The
-// -contract directory holds only the files named asyncapi.gen.json,
-// asyncapi.gen.yaml and docs.gen.html, which the generator owns by name.
+// generator owns, by name, the files asyncapi.gen.json, asyncapi.gen.yaml,
+// openapi.gen.json, openapi.gen.yaml and docs.gen.html of the -contract
+// directory, and touches nothing else there.
 //
 // Usage, from the repository root (see generate.go):
 //
-//	go run ./internal/schemagen -schemas schema -go api -js static/protocol.gen.js -contract handlers/contract
+//	go run ./internal/schemagen -schemas schema -go api -js static/protocol.gen.js -ts static/protocol.gen.d.ts -contract handlers/contract
 package main
 
 import (
@@ -54,6 +57,7 @@ func run(args []string, stderr io.Writer) error {
 	schemas := fl.String("schemas", "schema", "directory of the *.schema.json files")
 	goDir := fl.String("go", "", "directory of the generated Go files, package api (empty: no Go output)")
 	jsPath := fl.String("js", "", "path of the generated JavaScript module (empty: no JavaScript output)")
+	tsPath := fl.String("ts", "", "path of the generated TypeScript declarations of that module (empty: none)")
 	contractDir := fl.String("contract", "", "directory of the AsyncAPI document and the reference page (empty: neither)")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -81,12 +85,20 @@ func run(args []string, stderr io.Writer) error {
 		}
 		outs = append(outs, js)
 	}
+	if *tsPath != "" {
+		outs = append(outs, tsFile(m, &liveorders, *tsPath))
+	}
 	if *contractDir != "" {
 		docs, err := asyncapiFiles(m, &liveorders, *contractDir)
 		if err != nil {
 			return err
 		}
 		outs = append(outs, docs...)
+		oas, err := openapiFiles(m, &liveorders, *contractDir)
+		if err != nil {
+			return err
+		}
+		outs = append(outs, oas...)
 		outs = append(outs, docsFile(m, &liveorders, *contractDir))
 	}
 

@@ -28,6 +28,11 @@ func (o *obj) set(key string, val any) {
 			return
 		}
 	}
+	for _, m := range *o {
+		if m.key == key {
+			panic("schemagen: key " + key + " set twice") // a fault of the generator, never of its input
+		}
+	}
 	*o = append(*o, member{key, val})
 }
 

@@ -2,30 +2,37 @@ package main
 
 // The schemas describe shapes; the facts below describe how those shapes
 // travel (the socket's address, which message answers which command, the
-// HTTP routes). The AsyncAPI document and the reference page take them from
-// here, by definition name. A name the model lacks is left out of both, so
-// the writers also run on schemas that are not liveorders' (the golden cases).
+// HTTP routes with their parameters, bodies, statuses and problems). This
+// is the one hand-written route table: the AsyncAPI document, the OpenAPI
+// document and the reference page take it from here, by definition name. A
+// name the model lacks is left out, so the writers also run on schemas that
+// are not liveorders' (the golden cases).
 //
-// Keep routes in step with handlers/routes.go: a handlers test checks that
-// the reference page names every registered route.
+// Keep routes in step with handlers/routes.go: the handlers tests check
+// that every route the server registers is in the OpenAPI document and on
+// the reference page, that every path of the document is registered, and
+// that real answers match the statuses and bodies written here.
 
 // protocol describes the socket and the HTTP surface around the schemas.
 type protocol struct {
 	Title       string
 	Version     string
-	Server      string // host:port of a local server
+	Server      string // host:port of a local server; a served document names its own host instead
 	Address     string // the socket's path, with its parameter
 	Param       string // the path parameter
 	ParamDef    string // the definition the parameter matches
 	Commands    string // the union of client commands
 	Messages    string // the union of server messages
 	Subprotocol string // the constant definition of the subprotocol name
+	Correlation string // the property that pairs a command with its answer
 	Replies     []reply
 	Errors      string // the string enumeration of error codes
 	CloseCodes  string // the integer enumeration of close codes
 	SeedFrame   string // the whole frame of the seed-compatible mode
 	Security    []security
+	Problem     string // the definition of an HTTP error document
 	Routes      []route
+	Inline      map[string]string // shapes of bodies no schema file defines (mock controls, health), by name: JSON Schema
 }
 
 // security is a way a client may prove who it is, when the server is
@@ -37,19 +44,61 @@ type security struct {
 	Description  string
 }
 
-// reply says which messages answer a command.
+// reply says which definitions answer one: the messages that answer a
+// command, or the command that answers a message.
 type reply struct {
-	Command  string
-	Messages []string
+	To   string
+	With []string
 }
 
-// route is one HTTP route of the server.
+// route is one HTTP route of the server. Everything the OpenAPI document
+// says of an operation comes from here and from the definitions it names.
 type route struct {
 	Method, Path string
+	ID           string // operationId
+	Tag          string // the group the route is listed in
+	Params       []param
 	Body         string // the definition of the request body, if any
-	Answer       string // what it answers; "Name" or "Name[]" is linked
-	Note         string
+	Answer       string // the success body: "Name" or "Name[]" of a definition or of Inline, or "" for none
+	Type         string // the success body's media type; default application/json
+	Status       int    // the success status; default 200
+	Location     bool   // the success answer has a Location header
+	ETag         bool   // answers carry an ETag and honour If-None-Match with 304
+	// Scope is what the route asks of a bearer token when the server is
+	// configured to check them: a scope ("orders:write"), "read" (a token
+	// of any scope, only with -auth-public-read=false), or "" (none).
+	Scope    string
+	Problems []problem
+	Note     string
 }
+
+// param is a path parameter and the definition its values match.
+type param struct {
+	Name, Def, Description string
+}
+
+// problem is an error status a route answers, with the codes its problem
+// document may carry.
+type problem struct {
+	Status int
+	Codes  []string
+}
+
+// Problems shared by many routes.
+var (
+	forbiddenOrigin = problem{403, []string{"forbidden_origin"}}
+	badBody         = problem{400, []string{"invalid_json", "invalid_payload"}}
+	tooLarge        = problem{413, []string{"too_large"}}
+	notJSON         = problem{415, []string{"unsupported_media_type"}}
+	storeDown       = problem{503, []string{"unavailable"}}
+	internal        = problem{500, []string{"internal"}}
+)
+
+// Path parameters.
+var (
+	categoryParam = param{Name: "category", Def: "Category", Description: "A category name."}
+	productParam  = param{Name: "id", Def: "ProductID", Description: "A product id."}
+)
 
 // liveorders is the protocol of this repository.
 var liveorders = protocol{
@@ -62,10 +111,12 @@ var liveorders = protocol{
 	Commands:    "Command",
 	Messages:    "Message",
 	Subprotocol: "Subprotocol",
+	Correlation: "ref",
 	Replies: []reply{
-		{Command: "UpdateCategory", Messages: []string{"Snapshot", "Error"}},
-		{Command: "PlaceOrder", Messages: []string{"Placed", "Error"}},
-		{Command: "Auth", Messages: []string{"Authenticated", "Error"}},
+		{To: "UpdateCategory", With: []string{"Snapshot", "Error"}},
+		{To: "PlaceOrder", With: []string{"Placed", "Error"}},
+		{To: "Ping", With: []string{"Pong"}},
+		{To: "Auth", With: []string{"Authenticated", "Error"}},
 	},
 	Errors:     "ErrorCode",
 	CloseCodes: "CloseCode",
@@ -81,27 +132,84 @@ var liveorders = protocol{
 			"offer it as a second Sec-WebSocket-Protocol entry, bearer.<token>, beside liveorders.v1 (the server never echoes it). " +
 			"The auth command presents a new token on an open socket. With -auth-public-read=false an upgrade without a valid token is refused with 401.",
 	}},
+	Problem: "Problem",
 	Routes: []route{
-		{Method: "GET", Path: "/{category}", Answer: "Product[]", Note: "The category's products; an unknown category is 404."},
-		{Method: "POST", Path: "/{category}", Body: "NewProduct", Answer: "Product[]", Note: "Adds a product; answers the category's whole list, with Location: /{category}/{id}."},
-		{Method: "GET", Path: "/{category}/{id}", Answer: "Product", Note: "One product."},
-		{Method: "POST", Path: "/orders/{id}", Body: "OrderInput", Answer: "OrderTotal", Note: "Places an order; answers the product's new total."},
-		{Method: "GET", Path: "/orders/{category}", Answer: "WebSocket", Note: "The orders socket (see above); without an upgrade, 426."},
-		{Method: "GET", Path: "/categories", Answer: "Category[]", Note: "Category names in display order."},
-		{Method: "GET", Path: "/healthz", Note: "Liveness."},
-		{Method: "GET", Path: "/readyz", Note: "Readiness: 503 once shutdown begins."},
-		{Method: "GET", Path: "/metrics", Note: "Prometheus metrics."},
-		{Method: "GET", Path: "/schemas/v1/", Note: "The list of schema files."},
-		{Method: "GET", Path: "/schemas/v1/{file}", Note: "A schema file (application/schema+json); its $id is this URL."},
-		{Method: "GET", Path: "/asyncapi.json", Note: "The AsyncAPI 3.0 document of the socket."},
-		{Method: "GET", Path: "/asyncapi.yaml", Note: "The same document in YAML."},
-		{Method: "GET", Path: "/docs", Note: "This page."},
-		{Method: "GET", Path: "/", Note: "The web client (its files are served under their names)."},
-		{Method: "GET", Path: "/mock/sim", Note: "Mock control, not in -production: the simulated order stream's state."},
-		{Method: "POST", Path: "/mock/sim", Note: "Mock control, not in -production: pause or resume the simulation, change its interval or seed, or place step orders now."},
-		{Method: "POST", Path: "/mock/disconnect", Note: "Mock control, not in -production: close one socket (by session) or all of them."},
-		{Method: "GET", Path: "/mock/latency", Note: "Mock control, not in -production: the latency added to outgoing frames."},
-		{Method: "POST", Path: "/mock/latency", Note: "Mock control, not in -production: delay every outgoing frame ({\"delay\":\"750ms\"}, at most 5s)."},
+		{Method: "GET", Path: "/{category}", ID: "listProducts", Scope: "read", Tag: "catalogue", Params: []param{categoryParam},
+			Answer: "Product[]", Problems: []problem{{404, []string{"unknown_category", "not_found"}}, forbiddenOrigin, internal},
+			Note: "The category's products; an unknown category is 404."},
+		{Method: "POST", Path: "/{category}", ID: "addProduct", Scope: "catalogue:write", Tag: "catalogue", Params: []param{categoryParam},
+			Body: "NewProduct", Answer: "Product[]", Location: true,
+			Problems: []problem{badBody, {404, []string{"unknown_category", "not_found"}}, {409, []string{"category_full"}}, tooLarge, notJSON, storeDown, forbiddenOrigin, internal},
+			Note:     "Adds a product; answers the category's whole list, with Location: /{category}/{id}."},
+		{Method: "GET", Path: "/{category}/{id}", ID: "getProduct", Scope: "read", Tag: "catalogue", Params: []param{categoryParam, productParam},
+			Answer: "Product", Problems: []problem{{404, []string{"unknown_category", "unknown_product", "not_found"}}, forbiddenOrigin, internal},
+			Note: "One product."},
+		{Method: "POST", Path: "/orders/{id}", ID: "placeOrder", Scope: "orders:write", Tag: "orders", Params: []param{productParam},
+			Body: "OrderInput", Answer: "OrderTotal",
+			Problems: []problem{badBody, {404, []string{"unknown_product"}}, tooLarge, notJSON, storeDown, forbiddenOrigin, internal},
+			Note:     "Places an order; answers the product's new total."},
+		{Method: "GET", Path: "/orders/{category}", ID: "openOrdersSocket", Scope: "read", Tag: "orders", Params: []param{categoryParam},
+			Answer: "WebSocket", Status: 101,
+			Problems: []problem{{404, []string{"unknown_category"}}, {426, []string{"upgrade_required"}}, {503, []string{"overloaded"}}, forbiddenOrigin, internal},
+			Note:     "The orders socket (see above); without an upgrade, 426."},
+		{Method: "GET", Path: "/categories", ID: "listCategories", Scope: "read", Tag: "catalogue", Answer: "Category[]",
+			Problems: []problem{forbiddenOrigin, internal}, Note: "Category names in display order."},
+		{Method: "GET", Path: "/healthz", ID: "healthz", Tag: "operations", Answer: "Health", Problems: []problem{forbiddenOrigin}, Note: "Liveness."},
+		{Method: "GET", Path: "/readyz", ID: "readyz", Tag: "operations", Answer: "Health", Problems: []problem{forbiddenOrigin},
+			Note: "Readiness: 503 once shutdown begins."},
+		{Method: "GET", Path: "/metrics", ID: "metrics", Tag: "operations", Type: "text/plain", Problems: []problem{forbiddenOrigin},
+			Note: "Prometheus metrics."},
+		{Method: "GET", Path: "/schemas/v1/", ID: "listSchemas", Tag: "contract", Answer: "SchemaEntry[]", ETag: true, Note: "The list of schema files."},
+		{Method: "GET", Path: "/schemas/v1/{file}", ID: "getSchema", Tag: "contract", Type: "application/schema+json", ETag: true,
+			Note: "A schema file (application/schema+json); its $id is this URL."},
+		{Method: "GET", Path: "/asyncapi.json", ID: "getAsyncAPI", Tag: "contract", Type: "application/json", ETag: true,
+			Note: "The AsyncAPI 3 document of the socket, naming the server that serves it."},
+		{Method: "GET", Path: "/asyncapi.yaml", ID: "getAsyncAPIYAML", Tag: "contract", Type: "application/yaml", ETag: true, Note: "The same document in YAML."},
+		{Method: "GET", Path: "/openapi.json", ID: "getOpenAPI", Tag: "contract", Type: "application/json", ETag: true,
+			Note: "The OpenAPI 3.1 document of these routes, naming the server that serves it."},
+		{Method: "GET", Path: "/openapi.yaml", ID: "getOpenAPIYAML", Tag: "contract", Type: "application/yaml", ETag: true, Note: "The same document in YAML."},
+		{Method: "GET", Path: "/docs", ID: "getDocs", Tag: "contract", Type: "text/html", ETag: true, Note: "This page."},
+		{Method: "GET", Path: "/docs/try.js", ID: "getDocsTry", Tag: "contract", Type: "text/javascript", ETag: true,
+			Note: "The script of this page's Try it panel (ES module)."},
+		{Method: "GET", Path: "/docs/validate.gen.js", ID: "getDocsValidators", Tag: "contract", Type: "text/javascript", ETag: true,
+			Note: "Validators of every message and command, Ajv's code compiled from the schema files (ES module)."},
+		{Method: "GET", Path: "/", ID: "getWebClient", Tag: "web client", Type: "text/html", ETag: true, Problems: []problem{forbiddenOrigin},
+			Note: "The web client (its files are served under their names)."},
+		{Method: "GET", Path: "/index.html", ID: "getIndexHTML", Tag: "web client", Type: "text/html", ETag: true, Problems: []problem{forbiddenOrigin},
+			Note: "The web client's page."},
+		{Method: "GET", Path: "/app.js", ID: "getAppJS", Tag: "web client", Type: "text/javascript", ETag: true, Problems: []problem{forbiddenOrigin},
+			Note: "The web client's script."},
+		{Method: "GET", Path: "/style.css", ID: "getStyleCSS", Tag: "web client", Type: "text/css", ETag: true, Problems: []problem{forbiddenOrigin},
+			Note: "The web client's style sheet."},
+		{Method: "GET", Path: "/orders-client.js", ID: "getOrdersClient", Tag: "web client", Type: "text/javascript", ETag: true, Problems: []problem{forbiddenOrigin},
+			Note: "The socket client module (ES module; its TypeScript package is static/package.json)."},
+		{Method: "GET", Path: "/protocol.gen.js", ID: "getProtocolModule", Tag: "web client", Type: "text/javascript", ETag: true, Problems: []problem{forbiddenOrigin},
+			Note: "The constants and patterns generated from the schemas (ES module)."},
+		{Method: "GET", Path: "/mock/sim", ID: "getMockSim", Scope: "mock:control", Tag: "mock", Answer: "MockSim", Problems: []problem{forbiddenOrigin},
+			Note: "Mock control, not in -production: the simulated order stream's state."},
+		{Method: "POST", Path: "/mock/sim", ID: "setMockSim", Scope: "mock:control", Tag: "mock", Body: "MockSimControl", Answer: "MockSim",
+			Problems: []problem{{400, []string{"invalid_payload"}}, tooLarge, forbiddenOrigin},
+			Note:     "Mock control, not in -production: pause or resume the simulation, change its interval or seed, or place step orders now."},
+		{Method: "POST", Path: "/mock/disconnect", ID: "mockDisconnect", Scope: "mock:control", Tag: "mock", Body: "MockDisconnect", Answer: "MockDisconnected",
+			Problems: []problem{{400, []string{"invalid_payload"}}, tooLarge, forbiddenOrigin},
+			Note:     "Mock control, not in -production: close one socket (by session) or all of them."},
+		{Method: "GET", Path: "/mock/latency", ID: "getMockLatency", Scope: "mock:control", Tag: "mock", Answer: "MockLatency", Problems: []problem{forbiddenOrigin},
+			Note: "Mock control, not in -production: the latency added to outgoing frames."},
+		{Method: "POST", Path: "/mock/latency", ID: "setMockLatency", Scope: "mock:control", Tag: "mock", Body: "MockLatency", Answer: "MockLatency",
+			Problems: []problem{{400, []string{"invalid_payload"}}, tooLarge, forbiddenOrigin},
+			Note:     "Mock control, not in -production: delay every outgoing frame ({\"delay\":\"750ms\"}, at most 5s)."},
+	},
+	// The mock controls and the health answers are not part of the wire
+	// contract of schema/ (no client of the product sends or reads them), so
+	// their shapes are written here, for the OpenAPI document only.
+	Inline: map[string]string{
+		"Health":           `{"description":"A health answer.","type":"object","properties":{"status":{"type":"string","examples":["ok","ready","shutting down"]}},"required":["status"]}`,
+		"SchemaEntry":      `{"description":"One schema file the server publishes.","type":"object","properties":{"$id":{"type":"string"},"name":{"type":"string"},"title":{"type":"string"}},"required":["$id","name","title"]}`,
+		"MockSim":          `{"description":"The simulated order stream: its interval (a Go duration; 0s: off) and whether it is paused.","type":"object","properties":{"interval":{"type":"string","examples":["1.5s"]},"paused":{"type":"boolean"}},"required":["interval","paused"]}`,
+		"MockSimControl":   `{"description":"Changes to the simulation; every field is optional.","type":"object","properties":{"interval":{"description":"A Go duration such as 500ms; 0 stops the stream.","type":"string"},"paused":{"type":"boolean"},"seed":{"description":"Reseeds the simulation.","type":"integer","minimum":0},"step":{"description":"Places this many simulated orders now.","type":"integer","minimum":0,"maximum":1000}},"additionalProperties":false}`,
+		"MockDisconnect":   `{"description":"Which sockets to close, and how.","type":"object","properties":{"session":{"description":"A session id from the welcome message; empty or absent: every socket.","type":"string"},"code":{"description":"The close code: 1000, a code of the protocol, or 3000-4999. Default 4000.","type":"integer"},"reason":{"type":"string"}},"additionalProperties":false}`,
+		"MockDisconnected": `{"description":"How many sockets were closed.","type":"object","properties":{"closed":{"type":"integer","minimum":0}},"required":["closed"]}`,
+		"MockLatency":      `{"description":"The latency added to every outgoing frame: a Go duration from 0 to 5s.","type":"object","properties":{"delay":{"type":"string","examples":["750ms"]}},"required":["delay"],"additionalProperties":false}`,
 	},
 }
 
@@ -121,14 +229,14 @@ func (p *protocol) union(m *Model, name string) *Union {
 	return nil
 }
 
-// replies returns the definitions that answer the command cmd.
-func (p *protocol) replies(m *Model, cmd string) []*Def {
+// replies returns the definitions that answer the definition called name.
+func (p *protocol) replies(m *Model, name string) []*Def {
 	var ds []*Def
 	for _, r := range p.Replies {
-		if r.Command != cmd {
+		if r.To != name {
 			continue
 		}
-		for _, name := range r.Messages {
+		for _, name := range r.With {
 			if d := m.Def(name); d != nil {
 				ds = append(ds, d)
 			}

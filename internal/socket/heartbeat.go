@@ -30,6 +30,7 @@ func (e *Engine) heartbeat() {
 			frame := barePing
 			if s.mode == hub.V1 {
 				frame = v1Ping
+				e.metrics.MessageSent(api.MessageTypePing)
 			}
 			s.queue(frame)
 		})

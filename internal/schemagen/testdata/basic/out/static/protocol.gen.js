@@ -22,7 +22,7 @@ export const ItemIDPattern = /^[a-z]+\/[0-9]+$/;
 
 /**
  * Any request, chosen by its kind.
- * @typedef {Get|Put} Request
+ * @typedef {Get|Put} RequestType
  */
 
 /**

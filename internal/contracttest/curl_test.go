@@ -1,0 +1,151 @@
+package contracttest_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/liveorders/liveorders/internal/testenv"
+)
+
+// curlLine is one curl command of the README and the answer it shows, if
+// any.
+type curlLine struct {
+	command string
+	shown   string // the output lines after a "$ curl" line, joined
+}
+
+// shBlocks returns the README's sh blocks.
+func shBlocks(t *testing.T) []string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(readme), -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// joinContinued splits block into lines, joining those a backslash
+// continues.
+func joinContinued(block string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSuffix(block, "\n"), "\n") {
+		if n := len(out); n > 0 && strings.HasSuffix(out[n-1], "\\") {
+			out[n-1] = strings.TrimSuffix(out[n-1], "\\") + strings.TrimSpace(l)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// isAuthExample reports whether block is the worked example of the
+// Authentication section.
+func isAuthExample(block string) bool { return strings.Contains(block, "-auth-secret-file") }
+
+// readmeCurls returns every curl line of the README's sh blocks but the
+// worked example of tokens, in order.
+func readmeCurls(t *testing.T) []curlLine {
+	t.Helper()
+	var out []curlLine
+	for _, block := range shBlocks(t) {
+		if isAuthExample(block) {
+			continue // TestReadmeAuthExample runs it, against a server that checks tokens
+		}
+		lines := joinContinued(block)
+		for i := 0; i < len(lines); i++ {
+			line := lines[i]
+			prompt := strings.HasPrefix(line, "$ curl ")
+			if !prompt && !strings.HasPrefix(line, "curl ") {
+				continue
+			}
+			c := curlLine{command: stripComment(strings.TrimPrefix(line, "$ "))}
+			if prompt {
+				var shown []string
+				for i+1 < len(lines) && !strings.HasPrefix(lines[i+1], "$ ") {
+					i++
+					shown = append(shown, strings.TrimPrefix(lines[i], " "))
+				}
+				c.shown = strings.Join(shown, "")
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// stripComment removes a shell comment outside single quotes.
+func stripComment(line string) string {
+	quoted := false
+	for i, r := range line {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+		case r == '#' && !quoted && (i == 0 || line[i-1] == ' '):
+			return strings.TrimSpace(line[:i])
+		}
+	}
+	return strings.TrimSpace(line)
+}
+
+// TestReadmeCurlLines runs every curl line of the README with curl itself,
+// in order, against a test server (its address for localhost:3000): a line
+// that shows its answer must get it (the parts the README elides with …
+// aside), every other line a 2xx.
+func TestReadmeCurlLines(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		msg := "curl is not on the PATH: apt-get install curl"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	lines := readmeCurls(t)
+	if len(lines) < 9 {
+		t.Fatalf("found %d curl lines in the README, want the problem example and the mock controls", len(lines))
+	}
+	s := testenv.Start(t, testenv.Options{})
+	dir := t.TempDir()
+	for i, l := range lines {
+		t.Run(l.command, func(t *testing.T) {
+			if !strings.Contains(l.command, "localhost:3000") {
+				t.Fatalf("%q does not call localhost:3000", l.command)
+			}
+			body := filepath.Join(dir, "body")
+			// The line as printed, then where to write what it answers.
+			cmd := strings.ReplaceAll(l.command, "localhost:3000", s.Addr) + ` -sS -o ` + body + ` -w '%{http_code}'`
+			out, stderr, err := run(t, dir, nil, "bash", "-c", strings.Replace(cmd, "curl ", curl+" ", 1))
+			if err != nil {
+				t.Fatalf("line %d: %v\n%s", i+1, err, stderr)
+			}
+			status := string(out)
+			answer, err := os.ReadFile(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l.shown == "" {
+				if !strings.HasPrefix(status, "2") {
+					t.Errorf("%s %s", status, answer)
+				}
+				return
+			}
+			// The shown answer, its elided parts (…) apart, in order.
+			rest := string(answer)
+			for _, part := range strings.Split(l.shown, "…") {
+				at := strings.Index(rest, part)
+				if at < 0 {
+					t.Fatalf("the answer %s lacks %q of the README's\n%s", answer, part, l.shown)
+				}
+				rest = rest[at+len(part):]
+			}
+		})
+	}
+}
