@@ -4,8 +4,8 @@
 //
 //	commands.schema.json#/$defs/PlaceOrderPayload/required: client→server: new required field "note": BREAKING
 //
-// When the OpenAPI document generated from schema/ exists, the HTTP roots
-// come from it, and oasdiff compares it with the released copy, route by
+// The HTTP roots come from the OpenAPI document generated from schema/,
+// and oasdiff compares that document with the released copy, route by
 // route.
 //
 // It fails when a change breaks clients of the released version, unless
@@ -57,7 +57,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fl.SetOutput(stderr)
 	schemaDir := fl.String("schemas", "schema", "directory of the changed contract's *.schema.json files")
 	releasedDir := fl.String("released", filepath.Join("schema", "released"), "directory of the released contracts, one vN directory each")
-	openapi := fl.String("openapi", filepath.Join("handlers", "contract", "openapi.gen.json"), "the OpenAPI document generated from the schemas")
+	openapi := fl.String("openapi", filepath.Join("handlers", "contract", "openapi.gen.json"), "the OpenAPI document generated from the schemas: its HTTP roots, and its routes compared with the released copy")
 	warn := fl.Bool("warn", false, "print the findings as warnings and never fail (go generate)")
 	release := fl.Bool("release", false, "release the contract: copy it to the released directory, unless it breaks the released version")
 	via := fl.Bool("v", false, "print how a root reaches each finding")
@@ -73,8 +73,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	c := &check{cur: cur, schemaDir: *schemaDir, releasedDir: *releasedDir, openapi: *openapi, stdout: stdout, via: *via}
-	if c.doc, err = readOptional(*openapi); err != nil {
-		return err
+	if c.doc, err = os.ReadFile(*openapi); err != nil {
+		return fmt.Errorf("the OpenAPI document: %w (make generate writes it)", err)
 	}
 	if *directions {
 		return c.directions()
@@ -96,9 +96,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 // readOptional reads a file that may not exist (nil, no error).
 func readOptional(path string) ([]byte, error) {
-	if path == "" {
-		return nil, nil
-	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -109,7 +106,7 @@ func readOptional(path string) ([]byte, error) {
 // check is one run against the released contracts.
 type check struct {
 	cur                    *schemacompat.Contract
-	doc                    []byte // the OpenAPI document of cur; nil without one
+	doc                    []byte // the OpenAPI document generated from cur
 	schemaDir, releasedDir string
 	openapi                string
 	stdout                 io.Writer
@@ -139,7 +136,7 @@ func (o *outcome) breaking() int {
 
 // directions prints the roots and the direction of every definition.
 func (c *check) directions() error {
-	rs, err := roots(c.cur, c.doc)
+	rs, others, err := roots(c.cur, c.doc)
 	if err != nil {
 		return err
 	}
@@ -147,6 +144,9 @@ func (c *check) directions() error {
 		fmt.Fprintln(c.stdout, "root", r)
 	}
 	fmt.Fprint(c.stdout, schemacompat.DirectionTable(c.cur, rs))
+	if len(others) > 0 {
+		fmt.Fprintf(c.stdout, "%s only (compared by oasdiff): %s\n", c.openapi, strings.Join(others, ", "))
+	}
 	return nil
 }
 
@@ -159,9 +159,9 @@ func (c *check) compare() (*outcome, error) {
 	if err := c.subprotocol(version); err != nil {
 		return nil, err
 	}
-	curRoots, err := roots(c.cur, c.doc)
+	curRoots, _, err := roots(c.cur, c.doc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", c.openapi, err)
 	}
 	if errs := schemacompat.Unreached(c.cur, curRoots); len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -196,18 +196,17 @@ func (c *check) compare() (*outcome, error) {
 	}
 	oldRoots := curRoots
 	if oldDoc != nil {
-		if oldRoots, err = roots(old, oldDoc); err != nil {
+		if oldRoots, _, err = roots(old, oldDoc); err != nil {
 			return nil, fmt.Errorf("%s: %w", oldDocPath, err)
 		}
 	}
 	o.report = schemacompat.Compare(old, c.cur, append(oldRoots, curRoots...))
-	switch {
-	case oldDoc != nil && c.doc != nil:
-		if o.http, err = schemacompat.DiffOpenAPI(oldDocPath, oldDoc, c.openapi, c.doc); err != nil {
-			return nil, err
-		}
-	case c.doc != nil:
+	if oldDoc == nil {
 		o.note = fmt.Sprintf("%s has no %s: the HTTP routes are compared from its next release on", latest.Dir, releasedOpenAPI)
+		return o, nil
+	}
+	if o.http, err = schemacompat.DiffOpenAPI(oldDocPath, oldDoc, c.openapi, c.doc); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -242,7 +241,7 @@ func (c *check) print(o *outcome) error {
 		}
 	}
 	summary := o.report.Summary()
-	if c.doc != nil && o.note == "" {
+	if o.note == "" && len(o.http) > 0 {
 		summary += fmt.Sprintf("; HTTP routes (oasdiff): %d breaking, %d %s", len(o.http)-warnings, warnings, plural(warnings, "warning", "warnings"))
 	}
 	fmt.Fprintf(c.stdout, "schemacompat: %s (v%d) against %s: %s\n", c.schemaDir, o.version, o.latest.Dir, summary)
@@ -297,9 +296,7 @@ func (c *check) release() error {
 		}
 		files[name] = data
 	}
-	if c.doc != nil {
-		files[releasedOpenAPI] = c.doc
-	}
+	files[releasedOpenAPI] = c.doc
 	dir := filepath.Join(c.releasedDir, fmt.Sprintf("v%d", o.version))
 	if err := schemacompat.Write(dir, files); err != nil {
 		return err

@@ -14,22 +14,42 @@ import (
 // repo is the repository root, seen from this package.
 var repo = filepath.Join("..", "..")
 
-// copyContract copies the repository's schema files and released
-// contracts into a temporary directory and returns the two directories.
-func copyContract(t *testing.T) (schemas, released string) {
+// repoOpenAPI is the repository's generated OpenAPI document.
+var repoOpenAPI = filepath.Join(repo, "handlers", "contract", "openapi.gen.json")
+
+// contract is a copy of the repository's contract in a temporary directory.
+type contract struct {
+	schemas, released, openapi string
+}
+
+// copyContract copies the repository's schema files, released contracts
+// and OpenAPI document into a temporary directory.
+func copyContract(t *testing.T) contract {
 	t.Helper()
 	tmp := t.TempDir()
-	schemas, released = filepath.Join(tmp, "schema"), filepath.Join(tmp, "schema", "released")
-	if err := os.CopyFS(schemas, os.DirFS(filepath.Join(repo, "schema"))); err != nil {
+	c := contract{filepath.Join(tmp, "schema"), filepath.Join(tmp, "schema", "released"), filepath.Join(tmp, "openapi.gen.json")}
+	if err := os.CopyFS(c.schemas, os.DirFS(filepath.Join(repo, "schema"))); err != nil {
 		t.Fatal(err)
 	}
-	return schemas, released
+	doc, err := os.ReadFile(repoOpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.openapi, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // edit rewrites the $defs of one schema file in dir through change.
 func edit(t *testing.T, dir, file string, change func(doc map[string]any, defs map[string]any)) {
 	t.Helper()
-	p := filepath.Join(dir, file)
+	editJSON(t, filepath.Join(dir, file), func(doc map[string]any) { change(doc, doc["$defs"].(map[string]any)) })
+}
+
+// editJSON rewrites the JSON document at p through change.
+func editJSON(t *testing.T, p string, change func(doc map[string]any)) {
+	t.Helper()
 	data, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +60,7 @@ func edit(t *testing.T, dir, file string, change func(doc map[string]any, defs m
 	if err := dec.Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
-	change(doc, doc["$defs"].(map[string]any))
+	change(doc)
 	out, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -57,10 +77,10 @@ func props(defs map[string]any, name string) map[string]any {
 }
 
 // runCheck runs the command on the copied contract with extra flags.
-func runCheck(t *testing.T, schemas, released string, flags ...string) (string, error) {
+func runCheck(t *testing.T, c contract, flags ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	args := append([]string{"-schemas", schemas, "-released", released}, flags...)
+	args := append([]string{"-schemas", c.schemas, "-released", c.released, "-openapi", c.openapi}, flags...)
 	err := run(args, &out, &errOut)
 	return out.String() + errOut.String(), err
 }
@@ -92,9 +112,9 @@ func TestNewRequiredFieldFails(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			schemas, released := copyContract(t)
-			edit(t, schemas, tc.file, tc.change)
-			out, err := runCheck(t, schemas, released)
+			c := copyContract(t)
+			edit(t, c.schemas, tc.file, tc.change)
+			out, err := runCheck(t, c)
 			if !errors.Is(err, errBreaking) {
 				t.Fatalf("check = %v, want a breaking-change failure; output:\n%s", err, out)
 			}
@@ -151,9 +171,9 @@ func TestCompatibleChangesPass(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			schemas, released := copyContract(t)
-			edit(t, schemas, tc.file, tc.change)
-			out, err := runCheck(t, schemas, released)
+			c := copyContract(t)
+			edit(t, c.schemas, tc.file, tc.change)
+			out, err := runCheck(t, c)
 			if err != nil {
 				t.Fatalf("check = %v, want success; output:\n%s", err, out)
 			}
@@ -169,7 +189,7 @@ func TestCompatibleChangesPass(t *testing.T) {
 
 // TestRepositoryIsCompatible: schema/ breaks nothing of its latest release.
 func TestRepositoryIsCompatible(t *testing.T) {
-	out, err := runCheck(t, filepath.Join(repo, "schema"), filepath.Join(repo, "schema", "released"))
+	out, err := runCheck(t, contract{filepath.Join(repo, "schema"), filepath.Join(repo, "schema", "released"), repoOpenAPI})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -177,12 +197,12 @@ func TestRepositoryIsCompatible(t *testing.T) {
 
 // TestWarnNeverFails: go generate prints the findings and goes on.
 func TestWarnNeverFails(t *testing.T) {
-	schemas, released := copyContract(t)
-	edit(t, schemas, "commands.schema.json", func(_, defs map[string]any) {
+	c := copyContract(t)
+	edit(t, c.schemas, "commands.schema.json", func(_, defs map[string]any) {
 		d := def(defs, "UpdateCategory")
 		d["required"] = append(d["required"].([]any), "ref")
 	})
-	out, err := runCheck(t, schemas, released, "-warn")
+	out, err := runCheck(t, c, "-warn")
 	if err != nil {
 		t.Fatalf("-warn = %v, want success", err)
 	}
@@ -230,16 +250,16 @@ func removePong(_, defs map[string]any) {
 // TestMajorVersionAllowsBreaking: a breaking change passes only with both
 // the $id and the subprotocol bumped, and releasing it starts v2 beside v1.
 func TestMajorVersionAllowsBreaking(t *testing.T) {
-	schemas, released := copyContract(t)
-	edit(t, schemas, "commands.schema.json", removePong)
+	c := copyContract(t)
+	edit(t, c.schemas, "commands.schema.json", removePong)
 
-	bump(t, schemas, false)
-	if out, err := runCheck(t, schemas, released); err == nil || !strings.Contains(err.Error(), `"liveorders.v2"`) {
+	bump(t, c.schemas, false)
+	if out, err := runCheck(t, c); err == nil || !strings.Contains(err.Error(), `"liveorders.v2"`) {
 		t.Fatalf("$id bumped without the subprotocol: check = %v, want an error naming liveorders.v2\n%s", err, out)
 	}
 
-	bump(t, schemas, true)
-	out, err := runCheck(t, schemas, released)
+	bump(t, c.schemas, true)
+	out, err := runCheck(t, c)
 	if err != nil {
 		t.Fatalf("v2: check = %v\n%s", err, out)
 	}
@@ -249,16 +269,16 @@ func TestMajorVersionAllowsBreaking(t *testing.T) {
 		}
 	}
 
-	if out, err := runCheck(t, schemas, released, "-release"); err != nil {
+	if out, err := runCheck(t, c, "-release"); err != nil {
 		t.Fatalf("-release = %v\n%s", err, out)
 	}
 	for _, p := range []string{"v1/commands.schema.json", "v2/commands.schema.json"} {
-		if _, err := os.Stat(filepath.Join(released, p)); err != nil {
+		if _, err := os.Stat(filepath.Join(c.released, p)); err != nil {
 			t.Errorf("after releasing v2: %v", err)
 		}
 	}
-	out, err = runCheck(t, schemas, released)
-	if err != nil || !strings.Contains(out, "against "+filepath.Join(released, "v2")+": no changes") {
+	out, err = runCheck(t, c)
+	if err != nil || !strings.Contains(out, "against "+filepath.Join(c.released, "v2")+": no changes") {
 		t.Errorf("after releasing v2: check = %v, want no changes against v2:\n%s", err, out)
 	}
 }
@@ -266,17 +286,17 @@ func TestMajorVersionAllowsBreaking(t *testing.T) {
 // TestReleaseRefusesBreaking: a breaking change cannot replace the release
 // it breaks, so release-contract is no way around the check.
 func TestReleaseRefusesBreaking(t *testing.T) {
-	schemas, released := copyContract(t)
-	before, err := os.ReadFile(filepath.Join(released, "v1", "commands.schema.json"))
+	c := copyContract(t)
+	before, err := os.ReadFile(filepath.Join(c.released, "v1", "commands.schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	edit(t, schemas, "commands.schema.json", removePong)
-	out, err := runCheck(t, schemas, released, "-release")
+	edit(t, c.schemas, "commands.schema.json", removePong)
+	out, err := runCheck(t, c, "-release")
 	if err == nil || !strings.Contains(err.Error(), "changes break the released v1") {
 		t.Fatalf("-release = %v, want a refusal\n%s", err, out)
 	}
-	after, err := os.ReadFile(filepath.Join(released, "v1", "commands.schema.json"))
+	after, err := os.ReadFile(filepath.Join(c.released, "v1", "commands.schema.json"))
 	if err != nil || !bytes.Equal(before, after) {
 		t.Errorf("the refused release changed released/v1 (%v)", err)
 	}
@@ -285,14 +305,14 @@ func TestReleaseRefusesBreaking(t *testing.T) {
 // TestReleaseCompatible: a compatible change is released in place, and the
 // next check compares with it.
 func TestReleaseCompatible(t *testing.T) {
-	schemas, released := copyContract(t)
-	edit(t, schemas, "messages.schema.json", func(_, defs map[string]any) {
+	c := copyContract(t)
+	edit(t, c.schemas, "messages.schema.json", func(_, defs map[string]any) {
 		props(defs, "Placed")["note"] = map[string]any{"type": "string"}
 	})
-	if out, err := runCheck(t, schemas, released, "-release"); err != nil {
+	if out, err := runCheck(t, c, "-release"); err != nil {
 		t.Fatalf("-release = %v\n%s", err, out)
 	}
-	out, err := runCheck(t, schemas, released)
+	out, err := runCheck(t, c)
 	if err != nil || !strings.Contains(out, ": no changes\n") {
 		t.Errorf("after the release: check = %v, want no changes:\n%s", err, out)
 	}
@@ -301,11 +321,11 @@ func TestReleaseCompatible(t *testing.T) {
 // TestUnreachedDefinitionFails: a definition no root reaches has no
 // direction, so the check refuses it rather than skip it.
 func TestUnreachedDefinitionFails(t *testing.T) {
-	schemas, released := copyContract(t)
-	edit(t, schemas, "catalogue.schema.json", func(_, defs map[string]any) {
+	c := copyContract(t)
+	edit(t, c.schemas, "catalogue.schema.json", func(_, defs map[string]any) {
 		defs["Orphan"] = map[string]any{"description": "Used by nothing.", "type": "string", "examples": []any{"x"}}
 	})
-	out, err := runCheck(t, schemas, released)
+	out, err := runCheck(t, c)
 	if err == nil || !strings.Contains(err.Error(), "catalogue.schema.json#/$defs/Orphan: no root reaches this definition") {
 		t.Fatalf("check = %v, want the orphan named\n%s", err, out)
 	}
@@ -314,16 +334,17 @@ func TestUnreachedDefinitionFails(t *testing.T) {
 // TestNoReleaseFails: without a released contract there is nothing to
 // compare with, which must not pass silently.
 func TestNoReleaseFails(t *testing.T) {
-	schemas, _ := copyContract(t)
-	out, err := runCheck(t, schemas, filepath.Join(t.TempDir(), "none"))
+	c := copyContract(t)
+	c.released = filepath.Join(t.TempDir(), "none")
+	out, err := runCheck(t, c)
 	if err == nil || !strings.Contains(err.Error(), "make release-contract") {
 		t.Fatalf("check = %v, want a pointer to make release-contract\n%s", err, out)
 	}
 }
 
-// TestRootsExist: every root of the tables names a definition of schema/.
+// TestRootsExist: every socket root names a definition of schema/.
 func TestRootsExist(t *testing.T) {
-	rs, err := table(append(socketRoots, httpRoots...))
+	rs, err := table(socketRoots)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,5 +363,55 @@ func TestRootsExist(t *testing.T) {
 		if _, ok := doc.Defs[r.Def.Name()]; !ok {
 			t.Errorf("root %s: no such definition", r.Def)
 		}
+	}
+}
+
+// TestHTTPRootsFromTheOpenAPIDocument: the HTTP roots are the document's
+// parameters, bodies and answers, and the shapes only the document has are
+// named as compared by oasdiff alone.
+func TestHTTPRootsFromTheOpenAPIDocument(t *testing.T) {
+	c := copyContract(t)
+	out, err := runCheck(t, c, "-directions")
+	if err != nil {
+		t.Fatalf("-directions = %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"root catalogue.schema.json#/$defs/NewProduct: client→server: body of POST /{category}\n",
+		"root catalogue.schema.json#/$defs/Product: server→client: answer 200 of GET /{category}\n",
+		"root catalogue.schema.json#/$defs/OrderInput: client→server: body of POST /orders/",
+		"root catalogue.schema.json#/$defs/Problem: server→client: answer ",
+		"catalogue.schema.json#/$defs/Price: both\n",
+		"only (compared by oasdiff): ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("-directions lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestHTTPRouteRemovedFails: oasdiff compares the OpenAPI document with the
+// released copy, so a route clients call cannot go silently.
+func TestHTTPRouteRemovedFails(t *testing.T) {
+	c := copyContract(t)
+	editJSON(t, c.openapi, func(doc map[string]any) {
+		delete(doc["paths"].(map[string]any), "/categories")
+	})
+	out, err := runCheck(t, c)
+	if !errors.Is(err, errBreaking) {
+		t.Fatalf("check = %v, want a breaking-change failure; output:\n%s", err, out)
+	}
+	want := regexp.MustCompile(`(?m)^.*released/v1/openapi\.json#/paths/~1categories/get: HTTP GET /categories: .*\[api-path-removed-without-deprecation\]: BREAKING$`)
+	if !want.MatchString(out) {
+		t.Errorf("output has no line matching %s:\n%s", want, out)
+	}
+}
+
+// TestNoOpenAPIDocumentFails: without the document the HTTP roots are
+// unknown, which must not pass as "no HTTP roots".
+func TestNoOpenAPIDocumentFails(t *testing.T) {
+	c := copyContract(t)
+	c.openapi = filepath.Join(t.TempDir(), "missing.json")
+	if out, err := runCheck(t, c); err == nil || !strings.Contains(err.Error(), "make generate writes it") {
+		t.Fatalf("check = %v, want an error naming make generate\n%s", err, out)
 	}
 }
