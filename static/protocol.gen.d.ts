@@ -228,7 +228,9 @@ export interface AuthPayload {
 export type Message = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping;
 
 /**
- * The type of a server message, the discriminator of Message.
+ * The type of a server message, the discriminator of Message. Open
+ * enumeration: new types may be added; a client ignores a message whose type
+ * it does not know.
  */
 export type MessageType = "welcome" | "snapshot" | "order" | "placed" | "error" | "authenticated" | "ping";
 /** The values of {@link MessageType}, by name. */
@@ -358,7 +360,9 @@ export interface ErrorMessage {
 
 /**
  * A stable, machine-readable error code, shared by socket error messages and
- * HTTP problems.
+ * HTTP problems. Open enumeration: new codes may be added; a client treats a
+ * code it does not know as a failure of the command or request, and shows the
+ * message or detail.
  */
 export type ErrorCode = "invalid_json" | "invalid_command" | "unknown_command" | "invalid_payload" | "unsupported_frame" | "unknown_category" | "unknown_product" | "category_full" | "rate_limited" | "too_large" | "not_found" | "method_not_allowed" | "forbidden_origin" | "unsupported_media_type" | "token_required" | "invalid_token" | "token_expired" | "insufficient_scope" | "upgrade_required" | "overloaded" | "unavailable" | "internal";
 /** The values of {@link ErrorCode}, by name. */
@@ -444,7 +448,8 @@ export type Total = number;
 
 /**
  * WebSocket close codes the server uses. 1001, 1012, 1013 and 4000-4499:
- * reconnect; 4500-4999: do not reconnect.
+ * reconnect; 4500-4999: do not reconnect. Open enumeration: new codes may be
+ * added; a client reads a code it does not know by its range.
  */
 export type CloseCode = 1000 | 1001 | 1002 | 1007 | 1008 | 1009 | 1011 | 1012 | 1013 | 4000 | 4001 | 4500;
 /** The values of {@link CloseCode}, by name. */
