@@ -72,12 +72,12 @@ func (srv *Server) requestLog(c *fiber.Ctx) error {
 var routeParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 
 func (srv *Server) healthz(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"status": "ok"})
+	return c.JSON(api.Health{Status: "ok"})
 }
 
 func (srv *Server) readyz(c *fiber.Ctx) error {
 	if !srv.ready.Load() {
-		return c.Status(503).JSON(fiber.Map{"status": "shutting down"})
+		return c.Status(503).JSON(api.Health{Status: "shutting down"})
 	}
-	return c.JSON(fiber.Map{"status": "ready"})
+	return c.JSON(api.Health{Status: "ready"})
 }

@@ -480,6 +480,109 @@ export declare const CloseCode: Readonly<{
   DoNotReconnect: 4500;
 }>;
 
+// operations.schema.json (/schemas/v1/operations.schema.json): liveorders v1 operations.
+
+/**
+ * A Go duration: a number and a unit (ns, us, µs, ms, s, m, h), possibly
+ * several; 0 alone is zero.
+ *
+ * Constraints: maxLength 32, pattern
+ * ^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$
+ */
+export type Duration = string;
+/** The pattern every {@link Duration} matches. */
+export declare const DurationPattern: RegExp;
+
+/**
+ * The answer of /healthz (ok) and /readyz (ready, or shutting down with 503).
+ */
+export interface Health {
+  status: string;
+}
+
+/**
+ * One schema file the server publishes, in the listing of GET /schemas/v1/.
+ */
+export interface SchemaEntry {
+  /** The file's $id: the path it is served at. */
+  $id: string;
+  name: string;
+  title: string;
+}
+
+/**
+ * The simulated order stream: its interval (0s: off) and whether it is paused.
+ */
+export interface MockSim {
+  interval: Duration;
+  paused: boolean;
+}
+
+/**
+ * Changes to the simulated order stream, the body of POST /mock/sim; every
+ * field is optional, and an empty body changes nothing.
+ */
+export interface MockSimControl {
+  /**
+   * The interval between simulated orders, a Go duration such as 500ms; 0
+   * stops the stream.
+   */
+  interval?: string;
+  /** Pause (true) or resume (false) the stream. */
+  paused?: boolean;
+  /**
+   * Reseed the stream, for a repeatable sequence.
+   * Constraints: minimum 0
+   */
+  seed?: number;
+  /**
+   * Place this many simulated orders now.
+   * Constraints: minimum 0, maximum 1000
+   */
+  step?: number;
+}
+
+/**
+ * Which sockets to close, and with what, the body of POST /mock/disconnect.
+ */
+export interface MockDisconnect {
+  /**
+   * A session id from the welcome message; absent or empty: every socket.
+   */
+  session?: string;
+  /**
+   * The close code: 1000, a code of the protocol (see CloseCode), or
+   * 3000-4999. Default 4000 (reconnect).
+   */
+  code?: number;
+  /** The close reason; cut to fit a close frame. */
+  reason?: string;
+}
+
+/**
+ * The answer of POST /mock/disconnect: how many sockets were closed.
+ */
+export interface MockDisconnected {
+  /** Constraints: minimum 0 */
+  closed: number;
+}
+
+/**
+ * The latency added to every outgoing frame, from 0 to 5s: the answer of GET
+ * and POST /mock/latency.
+ */
+export interface MockLatency {
+  delay: Duration;
+}
+
+/**
+ * The latency to add to every outgoing frame, the body of POST /mock/latency:
+ * a Go duration from 0 to 5s, such as 250ms; 0 turns it off.
+ */
+export interface MockLatencyControl {
+  delay: string;
+}
+
 /**
  * What answers each Command, by its cmd: the type of the answer a client waits
  * for.

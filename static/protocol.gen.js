@@ -417,3 +417,75 @@ export const CloseCode = Object.freeze({
   /** Closed on purpose; do not reconnect. Codes 4500-4999 mean do not reconnect. */
   DoNotReconnect: 4500,
 });
+
+// operations.schema.json (/schemas/v1/operations.schema.json): liveorders v1 operations.
+
+/**
+ * A Go duration: a number and a unit (ns, us, µs, ms, s, m, h), possibly
+ * several; 0 alone is zero.
+ *
+ * Constraints: maxLength 32, pattern
+ * ^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$
+ * @typedef {string} Duration
+ */
+/** The pattern every {@link Duration} matches. */
+export const DurationPattern = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
+
+/**
+ * The answer of /healthz (ok) and /readyz (ready, or shutting down with 503).
+ * @typedef {object} Health
+ * @property {string} status
+ */
+
+/**
+ * One schema file the server publishes, in the listing of GET /schemas/v1/.
+ * @typedef {object} SchemaEntry
+ * @property {string} $id The file's $id: the path it is served at.
+ * @property {string} name
+ * @property {string} title
+ */
+
+/**
+ * The simulated order stream: its interval (0s: off) and whether it is paused.
+ * @typedef {object} MockSim
+ * @property {Duration} interval
+ * @property {boolean} paused
+ */
+
+/**
+ * Changes to the simulated order stream, the body of POST /mock/sim; every
+ * field is optional, and an empty body changes nothing.
+ * @typedef {object} MockSimControl
+ * @property {string} [interval] The interval between simulated orders, a Go duration such as 500ms; 0 stops the stream.
+ * @property {boolean} [paused] Pause (true) or resume (false) the stream.
+ * @property {number} [seed] Reseed the stream, for a repeatable sequence.
+ * @property {number} [step] Place this many simulated orders now.
+ */
+
+/**
+ * Which sockets to close, and with what, the body of POST /mock/disconnect.
+ * @typedef {object} MockDisconnect
+ * @property {string} [session] A session id from the welcome message; absent or empty: every socket.
+ * @property {number} [code] The close code: 1000, a code of the protocol (see CloseCode), or 3000-4999. Default 4000 (reconnect).
+ * @property {string} [reason] The close reason; cut to fit a close frame.
+ */
+
+/**
+ * The answer of POST /mock/disconnect: how many sockets were closed.
+ * @typedef {object} MockDisconnected
+ * @property {number} closed
+ */
+
+/**
+ * The latency added to every outgoing frame, from 0 to 5s: the answer of GET
+ * and POST /mock/latency.
+ * @typedef {object} MockLatency
+ * @property {Duration} delay
+ */
+
+/**
+ * The latency to add to every outgoing frame, the body of POST /mock/latency:
+ * a Go duration from 0 to 5s, such as 250ms; 0 turns it off.
+ * @typedef {object} MockLatencyControl
+ * @property {string} delay
+ */

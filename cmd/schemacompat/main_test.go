@@ -216,8 +216,12 @@ func TestWarnNeverFails(t *testing.T) {
 // bump makes the copied contract v2: every $id and the subprotocol.
 func bump(t *testing.T, schemas string, subprotocolToo bool) {
 	t.Helper()
-	for _, f := range []string{"catalogue.schema.json", "commands.schema.json", "messages.schema.json"} {
-		edit(t, schemas, f, func(doc, defs map[string]any) {
+	files, err := filepath.Glob(filepath.Join(schemas, "*.schema.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no schema files in %s: %v", schemas, err)
+	}
+	for _, f := range files {
+		edit(t, schemas, filepath.Base(f), func(doc, defs map[string]any) {
 			doc["$id"] = strings.Replace(doc["$id"].(string), "/v1/", "/v2/", 1)
 			if sp, ok := defs["Subprotocol"].(map[string]any); ok && subprotocolToo {
 				sp["const"] = "liveorders.v2"
