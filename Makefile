@@ -1,7 +1,7 @@
 # Thin targets; longer logic lives in scripts/.
 GO ?= go
 
-.PHONY: run test generate check bench e2e fuzz conformance screenshot
+.PHONY: run test generate check release-contract bench e2e fuzz conformance screenshot
 
 ## run: serve the API, the socket and the web client on :3000
 run:
@@ -17,9 +17,13 @@ generate:
 	$(GO) generate ./...
 	npm --prefix scripts/node run --silent generate
 
-## check: formatting, vet, generated-code drift, tidy go.mod
+## check: formatting, vet, generated-code drift, tidy go.mod, compatibility with the released contract
 check:
 	scripts/check.sh
+
+## release-contract: copy schema/ to schema/released/vN/ (refused if it breaks the released vN)
+release-contract:
+	$(GO) run ./cmd/schemacompat -release
 
 ## bench: microbenchmarks with medians
 bench:

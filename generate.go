@@ -5,3 +5,8 @@ package main
 // and OpenAPI documents and the reference page (handlers/contract/*.gen.*)
 // from the contract in schema/*.schema.json.
 //go:generate go run ./internal/schemagen -schemas schema -go api -js static/protocol.gen.js -ts static/protocol.gen.d.ts -contract handlers/contract
+
+// Compare schema/ with the last released contract (schema/released/vN/) and
+// print every change with its direction and verdict, as warnings: make check
+// is what fails on a breaking change.
+//go:generate go run ./cmd/schemacompat -warn

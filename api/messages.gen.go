@@ -138,6 +138,8 @@ func decodeMessageAs(name MessageType, data []byte) (Message, error) {
 }
 
 // MessageType is the type of a server message, the discriminator of Message.
+// Open enumeration: new types may be added; a client ignores a message whose
+// type it does not know.
 type MessageType string
 
 // The values of MessageType.
@@ -329,7 +331,9 @@ func (v Error) MarshalJSON() ([]byte, error) {
 }
 
 // ErrorCode is a stable, machine-readable error code, shared by socket error
-// messages and HTTP problems.
+// messages and HTTP problems. Open enumeration: new codes may be added; a
+// client treats a code it does not know as a failure of the command or
+// request, and shows the message or detail.
 type ErrorCode string
 
 // The values of ErrorCode.
@@ -495,7 +499,9 @@ type OrderTotal struct {
 type Total int64
 
 // CloseCode is an integer enumeration. WebSocket close codes the server uses.
-// 1001, 1012, 1013 and 4000-4499: reconnect; 4500-4999: do not reconnect.
+// 1001, 1012, 1013 and 4000-4499: reconnect; 4500-4999: do not reconnect. Open
+// enumeration: new codes may be added; a client reads a code it does not know
+// by its range.
 type CloseCode int
 
 // The values of CloseCode.

@@ -38,6 +38,9 @@ var rtTypes = []any{
 	api.MessageType(""), api.Seq(0), api.Welcome{}, api.Snapshot{}, api.Order{}, api.Placed{},
 	api.Authenticated{}, api.Error{}, api.ErrorCode(""), api.ErrorDetail{}, api.Ping{}, api.OrderTotal{}, api.Total(0),
 	api.CloseCode(0),
+	// operations.schema.json
+	api.Duration(""), api.Health{}, api.SchemaEntry{}, api.MockSim{}, api.MockSimControl{},
+	api.MockDisconnect{}, api.MockDisconnected{}, api.MockLatency{}, api.MockLatencyControl{},
 }
 
 // rtEnums holds the generated value list of each enumeration.

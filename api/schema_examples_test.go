@@ -55,6 +55,16 @@ var defTypes = map[string]any{
 	"OrderTotal":    api.OrderTotal{},
 	"Total":         api.Total(0),
 	"CloseCode":     api.CloseCode(0),
+	// operations.schema.json
+	"Duration":           api.Duration(""),
+	"Health":             api.Health{},
+	"SchemaEntry":        api.SchemaEntry{},
+	"MockSim":            api.MockSim{},
+	"MockSimControl":     api.MockSimControl{},
+	"MockDisconnect":     api.MockDisconnect{},
+	"MockDisconnected":   api.MockDisconnected{},
+	"MockLatency":        api.MockLatency{},
+	"MockLatencyControl": api.MockLatencyControl{},
 }
 
 // unionDecoders decodes the union definitions, which are Go interfaces.

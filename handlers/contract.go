@@ -9,16 +9,10 @@ import (
 	"io/fs"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/handlers/contract"
 	"github.com/liveorders/liveorders/schema"
 )
-
-// schemaEntry is one row of the GET /schemas/v1/ listing.
-type schemaEntry struct {
-	ID    string `json:"$id"`
-	Name  string `json:"name"`
-	Title string `json:"title"`
-}
 
 // contractRoutes publishes the contract: the schema files under schema.Base
 // (each file's $id is its URL, so references between them resolve against
@@ -26,7 +20,7 @@ type schemaEntry struct {
 // (naming this server) and the reference page. Every answer carries an ETag
 // and goes through the CORS middleware.
 func (srv *Server) contractRoutes() {
-	var list []schemaEntry
+	var list []api.SchemaEntry
 	names, _ := fs.Glob(schema.Files(), "*.schema.json")
 	for _, name := range names { // Glob sorts
 		body, err := fs.ReadFile(schema.Files(), name)
@@ -37,7 +31,7 @@ func (srv *Server) contractRoutes() {
 			Title string `json:"title"`
 		}
 		_ = json.Unmarshal(body, &head)
-		list = append(list, schemaEntry{ID: schema.Base + name, Name: name, Title: head.Title})
+		list = append(list, api.SchemaEntry{ID: schema.Base + name, Name: name, Title: head.Title})
 		srv.app.Get(schema.Base+name, typedFile("application/schema+json", body))
 	}
 	listing, _ := json.Marshal(list)

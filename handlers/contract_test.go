@@ -161,6 +161,9 @@ func TestSchemasResolveOverHTTP(t *testing.T) {
 		{"catalogue.schema.json#/$defs/Problem",
 			[]string{`{"type":"/docs#error-not_found","title":"Not Found","status":404,"code":"not_found"}`},
 			[]string{`{"type":"x","title":"x","status":404,"code":"nope"}`}},
+		{"operations.schema.json#/$defs/MockSim",
+			[]string{`{"interval":"1.5s","paused":false}`},
+			[]string{`{"interval":"soon","paused":false}`, `{"interval":"1s"}`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.def, func(t *testing.T) {

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -13,24 +11,9 @@ import (
 )
 
 // Mock controls let frontend developers make the server misbehave on
-// purpose. They exist only outside production mode.
-
-type simControl struct {
-	Interval *string `json:"interval"` // a Go duration, "0" stops
-	Paused   *bool   `json:"paused"`
-	Seed     *uint64 `json:"seed"`
-	Step     int     `json:"step"` // place this many orders now
-}
-
-type disconnectControl struct {
-	Session string `json:"session"` // "" closes every socket
-	Code    int    `json:"code"`
-	Reason  string `json:"reason"`
-}
-
-type latencyControl struct {
-	Delay string `json:"delay"` // a Go duration; "0" turns it off
-}
+// purpose. They exist only outside production mode. Their bodies are the
+// Mock* definitions of schema/operations.schema.json; an empty body
+// changes nothing.
 
 // maxLatency bounds the added latency: below the write deadline's default,
 // so a delayed socket is never taken for a stalled one.
@@ -48,21 +31,21 @@ func (srv *Server) mockRoutes() {
 }
 
 func (srv *Server) latencyState(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"delay": srv.cfg.Sockets.Latency().String()})
+	return c.JSON(api.MockLatency{Delay: api.Duration(srv.cfg.Sockets.Latency().String())})
 }
 
 // latencySet delays every socket's outgoing frames by the given duration,
 // as a slow network would.
 func (srv *Server) latencySet(c *fiber.Ctx) error {
-	var in latencyControl
-	if err := strictJSON(c.Body(), &in); err != nil {
-		return err
+	var in api.MockLatencyControl
+	if empty, err := decodeControl(c, "MockLatencyControl", &in); empty || err != nil {
+		if err != nil {
+			return err
+		}
+		return srv.latencyState(c)
 	}
-	d, err := time.ParseDuration(in.Delay)
-	if in.Delay == "0" {
-		d, err = 0, nil
-	}
-	if err != nil || d < 0 || d > maxLatency {
+	d, err := parseDuration(in.Delay)
+	if err != nil || d > maxLatency {
 		return badControl("/delay", "must be a duration from 0 to "+maxLatency.String()+", such as \"250ms\"")
 	}
 	srv.cfg.Sockets.SetLatency(d)
@@ -71,23 +54,23 @@ func (srv *Server) latencySet(c *fiber.Ctx) error {
 
 func (srv *Server) simState(c *fiber.Ctx) error {
 	st := srv.cfg.Sim.State()
-	return c.JSON(fiber.Map{"interval": st.Interval.String(), "paused": st.Paused})
+	return c.JSON(api.MockSim{Interval: api.Duration(st.Interval.String()), Paused: st.Paused})
 }
 
 func (srv *Server) simSet(c *fiber.Ctx) error {
-	var in simControl
-	if err := strictJSON(c.Body(), &in); err != nil {
+	var in api.MockSimControl
+	if _, err := decodeControl(c, "MockSimControl", &in); err != nil {
 		return err
 	}
-	if in.Interval != nil {
-		d, err := time.ParseDuration(*in.Interval)
-		if err != nil || d < 0 {
+	if in.Interval != "" {
+		d, err := parseDuration(in.Interval)
+		if err != nil {
 			return badControl("/interval", "must be a non-negative duration such as \"500ms\"")
 		}
 		srv.cfg.Sim.SetInterval(d)
 	}
 	if in.Seed != nil {
-		srv.cfg.Sim.Reseed(*in.Seed)
+		srv.cfg.Sim.Reseed(uint64(*in.Seed))
 	}
 	if in.Paused != nil {
 		if *in.Paused {
@@ -96,38 +79,49 @@ func (srv *Server) simSet(c *fiber.Ctx) error {
 			srv.cfg.Sim.Resume()
 		}
 	}
-	if in.Step < 0 || in.Step > 1000 {
-		return badControl("/step", "must be between 0 and 1000")
-	}
-	for range in.Step {
-		srv.cfg.Sim.Step(c.UserContext())
+	if in.Step != nil {
+		for range *in.Step {
+			srv.cfg.Sim.Step(c.UserContext())
+		}
 	}
 	return srv.simState(c)
 }
 
 func (srv *Server) disconnect(c *fiber.Ctx) error {
-	in := disconnectControl{Code: int(api.CloseCodeReconnect)}
-	if err := strictJSON(c.Body(), &in); err != nil {
+	in := api.MockDisconnect{Code: ptr(int64(api.CloseCodeReconnect))}
+	if _, err := decodeControl(c, "MockDisconnect", &in); err != nil {
 		return err
 	}
-	if in.Code != 1000 && (in.Code < 3000 || in.Code > 4999) && !api.CloseCode(in.Code).Valid() {
+	code := int(*in.Code)
+	if code != 1000 && (code < 3000 || code > 4999) && !api.CloseCode(code).Valid() {
 		return badControl("/code", "must be 1000, a code of the protocol, or 3000-4999")
 	}
-	n := srv.cfg.Sockets.Kick(in.Session, in.Code, in.Reason)
-	return c.JSON(fiber.Map{"closed": n})
+	n := srv.cfg.Sockets.Kick(in.Session, code, in.Reason)
+	return c.JSON(api.MockDisconnected{Closed: int64(n)})
 }
 
-func strictJSON(body []byte, dst any) error {
-	if len(body) == 0 {
-		return nil
+// decodeControl validates a control's body against its definition and
+// decodes it into dst; an empty body is no change (empty true).
+func decodeControl(c *fiber.Ctx, def string, dst any) (empty bool, err error) {
+	if len(c.Body()) == 0 {
+		return true, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return problem(http.StatusBadRequest, api.ErrorCodeInvalidPayload, fmt.Sprintf("invalid control body: %v", err))
-	}
-	return nil
+	return false, decodeBody(c, "operations.schema.json#/$defs/"+def, def, dst)
 }
+
+// parseDuration reads a non-negative Go duration; "0" alone is zero.
+func parseDuration(s string) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err == nil && d < 0 {
+		err = fmt.Errorf("negative duration %s", s)
+	}
+	return d, err
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func badControl(pointer, reason string) error {
 	p := problem(http.StatusBadRequest, api.ErrorCodeInvalidPayload, pointer+": "+reason)

@@ -277,3 +277,41 @@ func documentsStatus(t *testing.T, doc []byte, req *http.Request, status int) bo
 }
 
 func strconvItoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestOpenAPIResponsesWithTokens validates the answers of a server that
+// checks tokens and limits writes: each refusal (401, 403, 429) is a status
+// its operation lists, with a problem code listed for it.
+func TestOpenAPIResponsesWithTokens(t *testing.T) {
+	iss := testenv.NewIssuer(t)
+	s := testenv.Start(t, testenv.Options{Config: func(c *server.Config) {
+		c.Auth = iss.Config()
+		c.Auth.PrivateReads = true
+		c.HTTP.WriteRate, c.HTTP.WriteBurst = 0.001, 2
+	}})
+	v, body := openapiValidator(t, s)
+	writer := testenv.Bearer(iss.Sign(t, testenv.Token{Subject: "w", Scope: "orders:write"}))
+	reader := testenv.Bearer(iss.Sign(t, testenv.Token{Subject: "r"}))
+	expired := testenv.Bearer(iss.Sign(t, testenv.Token{Scope: "orders:write", TTL: -time.Hour}))
+	order := `{"amount":1}`
+	for _, tc := range []exchange{
+		{"a read without a token", "GET", "/electronics", "", nil, 401},
+		{"a read with a token", "GET", "/electronics", "", reader, 200},
+		{"an order without a token", "POST", "/orders/A1", order, nil, 401},
+		{"an order with an expired token", "POST", "/orders/A1", order, expired, 401},
+		{"an order without the scope", "POST", "/orders/A1", order, reader, 403},
+		{"a product without the scope", "POST", "/electronics", `{"name":"Kettle","rrp":"1.00","info":""}`, writer, 403},
+		{"an order", "POST", "/orders/A1", order, writer, 200},
+		{"another order", "POST", "/orders/A1", order, writer, 200},
+		{"one order past the limit", "POST", "/orders/A1", order, writer, 429},
+		{"the mock controls without the scope", "GET", "/mock/sim", "", writer, 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, resp := roundTrip(t, s, tc)
+			if resp.StatusCode != tc.status {
+				b, _ := io.ReadAll(resp.Body)
+				t.Fatalf("%s %s: %d %s, want %d", tc.method, tc.path, resp.StatusCode, b, tc.status)
+			}
+			checkResponse(t, v, body, req, resp)
+		})
+	}
+}

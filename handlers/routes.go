@@ -72,7 +72,7 @@ func (srv *Server) requestLog(c *fiber.Ctx) error {
 var routeParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 
 func (srv *Server) healthz(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"status": "ok"})
+	return c.JSON(api.Health{Status: "ok"})
 }
 
 // readier is a store that can tell why it cannot serve (natsbus: a log
@@ -81,12 +81,12 @@ type readier interface{ Ready() error }
 
 func (srv *Server) readyz(c *fiber.Ctx) error {
 	if !srv.ready.Load() {
-		return c.Status(503).JSON(fiber.Map{"status": "shutting down"})
+		return c.Status(503).JSON(api.Health{Status: "shutting down"})
 	}
 	if r, ok := srv.cfg.Store.(readier); ok {
 		if err := r.Ready(); err != nil {
-			return c.Status(503).JSON(fiber.Map{"status": "not ready", "cause": err.Error()})
+			return c.Status(503).JSON(api.Health{Status: "not ready", Cause: err.Error()})
 		}
 	}
-	return c.JSON(fiber.Map{"status": "ready"})
+	return c.JSON(api.Health{Status: "ready"})
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Static checks and the drift check: the committed generated files must be
-# exactly what go generate writes from schema/.
+# Static checks, the drift check (the committed generated files must be
+# exactly what go generate writes from schema/) and the compatibility check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +24,7 @@ untracked=$(git ls-files --others --exclude-standard)
 if [ -n "$untracked" ]; then
   echo "go generate left untracked files:"; echo "$untracked"; exit 1
 fi
+# The contract against its last release, direction by direction: a change
+# that breaks clients of the released version fails here.
+go run ./cmd/schemacompat
 echo "check: ok"

@@ -245,7 +245,9 @@ export interface AuthPayload {
 export type Message = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping;
 
 /**
- * The type of a server message, the discriminator of Message.
+ * The type of a server message, the discriminator of Message. Open
+ * enumeration: new types may be added; a client ignores a message whose type
+ * it does not know.
  */
 export type MessageType = "welcome" | "snapshot" | "order" | "placed" | "error" | "authenticated" | "ping";
 /** The values of {@link MessageType}, by name. */
@@ -375,7 +377,9 @@ export interface ErrorMessage {
 
 /**
  * A stable, machine-readable error code, shared by socket error messages and
- * HTTP problems.
+ * HTTP problems. Open enumeration: new codes may be added; a client treats a
+ * code it does not know as a failure of the command or request, and shows the
+ * message or detail.
  */
 export type ErrorCode = "invalid_json" | "invalid_command" | "unknown_command" | "invalid_payload" | "unsupported_frame" | "unknown_category" | "unknown_product" | "category_full" | "idempotency_conflict" | "rate_limited" | "too_large" | "not_found" | "method_not_allowed" | "forbidden_origin" | "unsupported_media_type" | "token_required" | "invalid_token" | "token_expired" | "insufficient_scope" | "upgrade_required" | "overloaded" | "unavailable" | "internal";
 /** The values of {@link ErrorCode}, by name. */
@@ -463,7 +467,8 @@ export type Total = number;
 
 /**
  * WebSocket close codes the server uses. 1001, 1012, 1013 and 4000-4499:
- * reconnect; 4500-4999: do not reconnect.
+ * reconnect; 4500-4999: do not reconnect. Open enumeration: new codes may be
+ * added; a client reads a code it does not know by its range.
  */
 export type CloseCode = 1000 | 1001 | 1002 | 1007 | 1008 | 1009 | 1011 | 1012 | 1013 | 4000 | 4001 | 4500;
 /** The values of {@link CloseCode}, by name. */
@@ -493,6 +498,115 @@ export declare const CloseCode: Readonly<{
   /** Closed on purpose; do not reconnect. Codes 4500-4999 mean do not reconnect. */
   DoNotReconnect: 4500;
 }>;
+
+// operations.schema.json (/schemas/v1/operations.schema.json): liveorders v1 operations.
+
+/**
+ * A Go duration: a number and a unit (ns, us, µs, ms, s, m, h), possibly
+ * several; 0 alone is zero.
+ *
+ * Constraints: maxLength 32, pattern
+ * ^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$
+ */
+export type Duration = string;
+/** The pattern every {@link Duration} matches. */
+export declare const DurationPattern: RegExp;
+
+/**
+ * The answer of /healthz (ok) and /readyz (ready; with 503, shutting down, or
+ * not ready and its cause).
+ */
+export interface Health {
+  status: string;
+  /**
+   * Why the instance is not ready, when it is something other than shutting
+   * down: a log it can no longer follow.
+   */
+  cause?: string;
+}
+
+/**
+ * One schema file the server publishes, in the listing of GET /schemas/v1/.
+ */
+export interface SchemaEntry {
+  /** The file's $id: the path it is served at. */
+  $id: string;
+  name: string;
+  title: string;
+}
+
+/**
+ * The simulated order stream: its interval (0s: off) and whether it is paused.
+ */
+export interface MockSim {
+  interval: Duration;
+  paused: boolean;
+}
+
+/**
+ * Changes to the simulated order stream, the body of POST /mock/sim; every
+ * field is optional, and an empty body changes nothing.
+ */
+export interface MockSimControl {
+  /**
+   * The interval between simulated orders, a Go duration such as 500ms; 0
+   * stops the stream.
+   */
+  interval?: string;
+  /** Pause (true) or resume (false) the stream. */
+  paused?: boolean;
+  /**
+   * Reseed the stream, for a repeatable sequence.
+   * Constraints: minimum 0
+   */
+  seed?: number;
+  /**
+   * Place this many simulated orders now.
+   * Constraints: minimum 0, maximum 1000
+   */
+  step?: number;
+}
+
+/**
+ * Which sockets to close, and with what, the body of POST /mock/disconnect.
+ */
+export interface MockDisconnect {
+  /**
+   * A session id from the welcome message; absent or empty: every socket.
+   */
+  session?: string;
+  /**
+   * The close code: 1000, a code of the protocol (see CloseCode), or
+   * 3000-4999. Default 4000 (reconnect).
+   */
+  code?: number;
+  /** The close reason; cut to fit a close frame. */
+  reason?: string;
+}
+
+/**
+ * The answer of POST /mock/disconnect: how many sockets were closed.
+ */
+export interface MockDisconnected {
+  /** Constraints: minimum 0 */
+  closed: number;
+}
+
+/**
+ * The latency added to every outgoing frame, from 0 to 5s: the answer of GET
+ * and POST /mock/latency.
+ */
+export interface MockLatency {
+  delay: Duration;
+}
+
+/**
+ * The latency to add to every outgoing frame, the body of POST /mock/latency:
+ * a Go duration from 0 to 5s, such as 250ms; 0 turns it off.
+ */
+export interface MockLatencyControl {
+  delay: string;
+}
 
 /**
  * What answers each Command, by its cmd: the type of the answer a client waits

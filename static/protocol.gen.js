@@ -216,7 +216,9 @@ export const CommandName = Object.freeze({
  */
 
 /**
- * The type of a server message, the discriminator of Message.
+ * The type of a server message, the discriminator of Message. Open
+ * enumeration: new types may be added; a client ignores a message whose type
+ * it does not know.
  * @typedef {"welcome"|"snapshot"|"order"|"placed"|"error"|"authenticated"|"ping"} MessageType
  */
 /** The values of {@link MessageType}, by name. */
@@ -316,7 +318,9 @@ export const Subprotocol = "liveorders.v1";
 
 /**
  * A stable, machine-readable error code, shared by socket error messages and
- * HTTP problems.
+ * HTTP problems. Open enumeration: new codes may be added; a client treats a
+ * code it does not know as a failure of the command or request, and shows the
+ * message or detail.
  * @typedef {"invalid_json"|"invalid_command"|"unknown_command"|"invalid_payload"|"unsupported_frame"|"unknown_category"|"unknown_product"|"category_full"|"idempotency_conflict"|"rate_limited"|"too_large"|"not_found"|"method_not_allowed"|"forbidden_origin"|"unsupported_media_type"|"token_required"|"invalid_token"|"token_expired"|"insufficient_scope"|"upgrade_required"|"overloaded"|"unavailable"|"internal"} ErrorCode
  */
 /** The values of {@link ErrorCode}, by name. */
@@ -401,7 +405,8 @@ export const ErrorCode = Object.freeze({
 
 /**
  * WebSocket close codes the server uses. 1001, 1012, 1013 and 4000-4499:
- * reconnect; 4500-4999: do not reconnect.
+ * reconnect; 4500-4999: do not reconnect. Open enumeration: new codes may be
+ * added; a client reads a code it does not know by its range.
  * @typedef {1000|1001|1002|1007|1008|1009|1011|1012|1013|4000|4001|4500} CloseCode
  */
 /** The values of {@link CloseCode}, by name. */
@@ -431,3 +436,77 @@ export const CloseCode = Object.freeze({
   /** Closed on purpose; do not reconnect. Codes 4500-4999 mean do not reconnect. */
   DoNotReconnect: 4500,
 });
+
+// operations.schema.json (/schemas/v1/operations.schema.json): liveorders v1 operations.
+
+/**
+ * A Go duration: a number and a unit (ns, us, µs, ms, s, m, h), possibly
+ * several; 0 alone is zero.
+ *
+ * Constraints: maxLength 32, pattern
+ * ^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$
+ * @typedef {string} Duration
+ */
+/** The pattern every {@link Duration} matches. */
+export const DurationPattern = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
+
+/**
+ * The answer of /healthz (ok) and /readyz (ready; with 503, shutting down, or
+ * not ready and its cause).
+ * @typedef {object} Health
+ * @property {string} status
+ * @property {string} [cause] Why the instance is not ready, when it is something other than shutting down: a log it can no longer follow.
+ */
+
+/**
+ * One schema file the server publishes, in the listing of GET /schemas/v1/.
+ * @typedef {object} SchemaEntry
+ * @property {string} $id The file's $id: the path it is served at.
+ * @property {string} name
+ * @property {string} title
+ */
+
+/**
+ * The simulated order stream: its interval (0s: off) and whether it is paused.
+ * @typedef {object} MockSim
+ * @property {Duration} interval
+ * @property {boolean} paused
+ */
+
+/**
+ * Changes to the simulated order stream, the body of POST /mock/sim; every
+ * field is optional, and an empty body changes nothing.
+ * @typedef {object} MockSimControl
+ * @property {string} [interval] The interval between simulated orders, a Go duration such as 500ms; 0 stops the stream.
+ * @property {boolean} [paused] Pause (true) or resume (false) the stream.
+ * @property {number} [seed] Reseed the stream, for a repeatable sequence.
+ * @property {number} [step] Place this many simulated orders now.
+ */
+
+/**
+ * Which sockets to close, and with what, the body of POST /mock/disconnect.
+ * @typedef {object} MockDisconnect
+ * @property {string} [session] A session id from the welcome message; absent or empty: every socket.
+ * @property {number} [code] The close code: 1000, a code of the protocol (see CloseCode), or 3000-4999. Default 4000 (reconnect).
+ * @property {string} [reason] The close reason; cut to fit a close frame.
+ */
+
+/**
+ * The answer of POST /mock/disconnect: how many sockets were closed.
+ * @typedef {object} MockDisconnected
+ * @property {number} closed
+ */
+
+/**
+ * The latency added to every outgoing frame, from 0 to 5s: the answer of GET
+ * and POST /mock/latency.
+ * @typedef {object} MockLatency
+ * @property {Duration} delay
+ */
+
+/**
+ * The latency to add to every outgoing frame, the body of POST /mock/latency:
+ * a Go duration from 0 to 5s, such as 250ms; 0 turns it off.
+ * @typedef {object} MockLatencyControl
+ * @property {string} delay
+ */

@@ -259,7 +259,9 @@ func (g *goWriter) enum(d *Def) {
 
 func receiver(name string) string { return strings.ToLower(name[:1]) }
 
-// goType is the Go type of a property; optional object fields are pointers.
+// goType is the Go type of a property. Optional objects, booleans and
+// numbers are pointers, so that an absent field is told from false or 0;
+// an optional string is its zero value when absent.
 func goType(t *Type, optional bool) string {
 	switch t.Kind {
 	case TypeDef:
@@ -272,6 +274,9 @@ func goType(t *Type, optional bool) string {
 		return t.Def.Name
 	case TypeArray:
 		return "[]" + goType(t.Items, false)
+	}
+	if optional && goPrim[t.Prim] != "string" {
+		return "*" + goPrim[t.Prim]
 	}
 	return goPrim[t.Prim]
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
@@ -47,17 +46,7 @@ func openapiFiles(m *Model, p *protocol, dir string) ([]output, error) {
 var templateParam = regexp.MustCompile(`\{([^}]+)\}`)
 
 func openapiDoc(m *Model, p *protocol) (obj, error) {
-	inline := map[string]json.RawMessage{}
-	for name, s := range p.Inline {
-		if m.Def(name) != nil {
-			return nil, fmt.Errorf("inline shape %s is also a definition of the schemas", name)
-		}
-		if !json.Valid([]byte(s)) {
-			return nil, fmt.Errorf("inline shape %s is not JSON", name)
-		}
-		inline[name] = json.RawMessage(s)
-	}
-	c := &openapiWriter{m: m, p: p, inline: inline, used: map[string]bool{}}
+	c := &openapiWriter{m: m, p: p}
 
 	var doc obj
 	doc.set("openapi", openapiVersion)
@@ -131,16 +120,6 @@ func openapiDoc(m *Model, p *protocol) (obj, error) {
 	for _, d := range m.Defs {
 		schemas.set(d.Name, portableSchema(m, d.Source, componentRef))
 	}
-	var names []string
-	for name := range inline {
-		if c.used[name] {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		schemas.set(name, inline[name])
-	}
 	var comps obj
 	comps.set("schemas", schemas)
 	if len(p.Security) > 0 {
@@ -183,10 +162,8 @@ func mergeTemplates(a, b string) string {
 }
 
 type openapiWriter struct {
-	m      *Model
-	p      *protocol
-	inline map[string]json.RawMessage
-	used   map[string]bool // inline shapes referred to
+	m *Model
+	p *protocol
 }
 
 // expand lists the concrete paths of r: a route of the schema files
@@ -204,15 +181,12 @@ func (c *openapiWriter) expand(r route) []string {
 }
 
 // schemaRef is the schema of a body named "Name" or "Name[]"; nil when the
-// name is neither a definition nor an inline shape.
+// name is not a definition.
 func (c *openapiWriter) schemaRef(name string) any {
 	base, array := strings.CutSuffix(name, "[]")
 	var s any
 	switch {
 	case c.m.Def(base) != nil:
-		s = ref("#/components/schemas/" + base)
-	case c.inline[base] != nil:
-		c.used[base] = true
 		s = ref("#/components/schemas/" + base)
 	default:
 		return nil

@@ -71,7 +71,7 @@ func (c *openapiWriter) operation(r route, at, id string, names [][]string) (obj
 
 	if r.Body != "" {
 		var rb obj
-		rb.set("required", c.m.Def(r.Body) != nil)
+		rb.set("required", !r.BodyOptional && c.m.Def(r.Body) != nil)
 		if s := c.schemaRef(r.Body); s != nil {
 			rb.set("content", obj{{"application/json", obj{{"schema", s}}}})
 		}

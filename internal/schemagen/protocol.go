@@ -32,7 +32,6 @@ type protocol struct {
 	Security    []security
 	Problem     string // the definition of an HTTP error document
 	Routes      []route
-	Inline      map[string]string // shapes of bodies no schema file defines (mock controls, health), by name: JSON Schema
 }
 
 // security is a way a client may prove who it is, when the server is
@@ -60,7 +59,8 @@ type route struct {
 	Params       []param
 	Headers      []param // optional request headers the route reads
 	Body         string  // the definition of the request body, if any
-	Answer       string  // the success body: "Name" or "Name[]" of a definition or of Inline, or "" for none
+	BodyOptional bool    // an empty body is accepted (and changes nothing)
+	Answer       string  // the success body: "Name" or "Name[]" of a definition, or "" for none
 	Type         string  // the success body's media type; default application/json
 	Status       int     // the success status; default 200
 	Location     bool    // the success answer has a Location header
@@ -193,29 +193,17 @@ var liveorders = protocol{
 			Note: "The constants and patterns generated from the schemas (ES module)."},
 		{Method: "GET", Path: "/mock/sim", ID: "getMockSim", Scope: "mock:control", Tag: "mock", Answer: "MockSim", Problems: []problem{forbiddenOrigin},
 			Note: "Mock control, not in -production: the simulated order stream's state."},
-		{Method: "POST", Path: "/mock/sim", ID: "setMockSim", Scope: "mock:control", Tag: "mock", Body: "MockSimControl", Answer: "MockSim",
+		{Method: "POST", Path: "/mock/sim", ID: "setMockSim", Scope: "mock:control", Tag: "mock", Body: "MockSimControl", BodyOptional: true, Answer: "MockSim",
 			Problems: []problem{{400, []string{"invalid_payload"}}, tooLarge, forbiddenOrigin},
 			Note:     "Mock control, not in -production: pause or resume the simulation, change its interval or seed, or place step orders now."},
-		{Method: "POST", Path: "/mock/disconnect", ID: "mockDisconnect", Scope: "mock:control", Tag: "mock", Body: "MockDisconnect", Answer: "MockDisconnected",
+		{Method: "POST", Path: "/mock/disconnect", ID: "mockDisconnect", Scope: "mock:control", Tag: "mock", Body: "MockDisconnect", BodyOptional: true, Answer: "MockDisconnected",
 			Problems: []problem{{400, []string{"invalid_payload"}}, tooLarge, forbiddenOrigin},
 			Note:     "Mock control, not in -production: close one socket (by session) or all of them."},
 		{Method: "GET", Path: "/mock/latency", ID: "getMockLatency", Scope: "mock:control", Tag: "mock", Answer: "MockLatency", Problems: []problem{forbiddenOrigin},
 			Note: "Mock control, not in -production: the latency added to outgoing frames."},
-		{Method: "POST", Path: "/mock/latency", ID: "setMockLatency", Scope: "mock:control", Tag: "mock", Body: "MockLatency", Answer: "MockLatency",
+		{Method: "POST", Path: "/mock/latency", ID: "setMockLatency", Scope: "mock:control", Tag: "mock", Body: "MockLatencyControl", BodyOptional: true, Answer: "MockLatency",
 			Problems: []problem{{400, []string{"invalid_payload"}}, tooLarge, forbiddenOrigin},
 			Note:     "Mock control, not in -production: delay every outgoing frame ({\"delay\":\"750ms\"}, at most 5s)."},
-	},
-	// The mock controls and the health answers are not part of the wire
-	// contract of schema/ (no client of the product sends or reads them), so
-	// their shapes are written here, for the OpenAPI document only.
-	Inline: map[string]string{
-		"Health":           `{"description":"A health answer.","type":"object","properties":{"status":{"type":"string","examples":["ok","ready","shutting down","not ready"]},"cause":{"description":"Why the instance is not ready, when it is something other than shutting down.","type":"string"}},"required":["status"]}`,
-		"SchemaEntry":      `{"description":"One schema file the server publishes.","type":"object","properties":{"$id":{"type":"string"},"name":{"type":"string"},"title":{"type":"string"}},"required":["$id","name","title"]}`,
-		"MockSim":          `{"description":"The simulated order stream: its interval (a Go duration; 0s: off) and whether it is paused.","type":"object","properties":{"interval":{"type":"string","examples":["1.5s"]},"paused":{"type":"boolean"}},"required":["interval","paused"]}`,
-		"MockSimControl":   `{"description":"Changes to the simulation; every field is optional.","type":"object","properties":{"interval":{"description":"A Go duration such as 500ms; 0 stops the stream.","type":"string"},"paused":{"type":"boolean"},"seed":{"description":"Reseeds the simulation.","type":"integer","minimum":0},"step":{"description":"Places this many simulated orders now.","type":"integer","minimum":0,"maximum":1000}},"additionalProperties":false}`,
-		"MockDisconnect":   `{"description":"Which sockets to close, and how.","type":"object","properties":{"session":{"description":"A session id from the welcome message; empty or absent: every socket.","type":"string"},"code":{"description":"The close code: 1000, a code of the protocol, or 3000-4999. Default 4000.","type":"integer"},"reason":{"type":"string"}},"additionalProperties":false}`,
-		"MockDisconnected": `{"description":"How many sockets were closed.","type":"object","properties":{"closed":{"type":"integer","minimum":0}},"required":["closed"]}`,
-		"MockLatency":      `{"description":"The latency added to every outgoing frame: a Go duration from 0 to 5s.","type":"object","properties":{"delay":{"type":"string","examples":["750ms"]}},"required":["delay"],"additionalProperties":false}`,
 	},
 }
 
