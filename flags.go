@@ -15,6 +15,7 @@ import (
 	"github.com/liveorders/liveorders/handlers"
 	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/natsbus"
+	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/socket"
 )
@@ -32,6 +33,17 @@ type config struct {
 	logLevel       string
 	logFormat      string
 	pprof          string
+
+	// The NATS store, passed on to natsbus.Options and natsbus.Config.
+	natsReplicas         int
+	natsCreds            string
+	natsNKey             string
+	natsCA               string
+	natsCert             string
+	natsKey              string
+	natsSnapshotInterval time.Duration
+	natsRetention        time.Duration
+	idempotencyWindow    time.Duration
 
 	// Limits, passed on to handlers.Config and the store.
 	maxSockets   int
@@ -74,6 +86,11 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.Func("production", "strict origins, no mock controls (LIVEORDERS_PRODUCTION)", func(s string) error { production = s; return nil })
 	fs.StringVar(&c.dataDir, "data-dir", env("LIVEORDERS_DATA_DIR", ""), "keep orders and added products in this directory (an embedded NATS JetStream); empty: in memory (LIVEORDERS_DATA_DIR)")
 	fs.StringVar(&c.natsURL, "nats-url", env("LIVEORDERS_NATS_URL", ""), "share state with other instances through the NATS JetStream server at this URL; empty: single instance (LIVEORDERS_NATS_URL)")
+	fs.StringVar(&c.natsCreds, "nats-creds", env("LIVEORDERS_NATS_CREDS", ""), "with -nats-url: a credentials file (user JWT and NKey seed) to authenticate with (LIVEORDERS_NATS_CREDS)")
+	fs.StringVar(&c.natsNKey, "nats-nkey", env("LIVEORDERS_NATS_NKEY", ""), "with -nats-url: a file holding the NKey seed to authenticate with (LIVEORDERS_NATS_NKEY)")
+	fs.StringVar(&c.natsCA, "nats-ca", env("LIVEORDERS_NATS_CA", ""), "with -nats-url: PEM file of the authorities the NATS server's certificate must chain to; set, TLS is required (LIVEORDERS_NATS_CA)")
+	fs.StringVar(&c.natsCert, "nats-cert", env("LIVEORDERS_NATS_CERT", ""), "with -nats-url: PEM client certificate for a NATS server requiring mutual TLS; needs -nats-key (LIVEORDERS_NATS_CERT)")
+	fs.StringVar(&c.natsKey, "nats-key", env("LIVEORDERS_NATS_KEY", ""), "with -nats-url: PEM private key of -nats-cert (LIVEORDERS_NATS_KEY)")
 	fs.StringVar(&c.logLevel, "log-level", env("LIVEORDERS_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEORDERS_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LIVEORDERS_LOG_FORMAT", "text"), "text or json (LIVEORDERS_LOG_FORMAT)")
 	fs.StringVar(&c.pprof, "pprof", env("LIVEORDERS_PPROF", ""), "serve net/http/pprof on this separate address, such as 127.0.0.1:6060; empty: off (LIVEORDERS_PPROF)")
@@ -106,6 +123,10 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	limit("read-timeout", "LIVEORDERS_READ_TIMEOUT", "10s", "time a connection has to send its first byte, and then the rest of a request, WebSocket upgrades included", positiveDuration(&c.readTimeout))
 	limit("write-rate", "LIVEORDERS_WRITE_RATE", "100", "HTTP writes (orders, products, mock controls) per second per client address and per token subject; beyond, 429 with Retry-After; 0: no limit", nonNegativeRate(&c.writeRate))
 	limit("write-burst", "LIVEORDERS_WRITE_BURST", "200", "HTTP writes a client may make at once, above the rate", wholeNumber(&c.writeBurst, 1))
+	limit("nats-replicas", "LIVEORDERS_NATS_REPLICAS", "1", fmt.Sprintf("copies of the log and its buckets the NATS cluster keeps, 1 to %d (3 on a 3-node cluster)", natsbus.MaxReplicas), replicas(&c.natsReplicas))
+	limit("nats-snapshot-interval", "LIVEORDERS_NATS_SNAPSHOT_INTERVAL", "1m", "how often the instance holding the snapshot lease writes a snapshot of the state, which instances start from; 0: this instance writes none", nonNegativeDuration(&c.natsSnapshotInterval))
+	limit("nats-retention", "LIVEORDERS_NATS_RETENTION", "0", "purge the log's events a snapshot covers once they are this old (at least -idempotency-window); 0: keep the whole log", nonNegativeDuration(&c.natsRetention))
+	limit("idempotency-window", "LIVEORDERS_IDEMPOTENCY_WINDOW", orders.DefaultKeyWindow.String(), "how long an order's idempotency key is remembered: a retry within it gets the first answer", positiveDuration(&c.idempotencyWindow))
 	// -production alone means true, like a boolean flag.
 	for i, a := range args {
 		if a == "-production" || a == "--production" {
@@ -136,6 +157,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 			return c, err
 		}
 	}
+	if err := c.checkNATS(); err != nil {
+		return c, err
+	}
 	if c.maxCommand > c.readLimit {
 		return c, fmt.Errorf("-max-command (%d) is above -read-limit (%d): no such command could be read", c.maxCommand, c.readLimit)
 	}
@@ -145,6 +169,52 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		return c, fmt.Errorf("-seed: %w", err)
 	}
 	return c, nil
+}
+
+// checkNATS reports NATS settings that do not go together.
+func (c config) checkNATS() error {
+	for name, v := range map[string]string{"-nats-creds": c.natsCreds, "-nats-nkey": c.natsNKey,
+		"-nats-ca": c.natsCA, "-nats-cert": c.natsCert, "-nats-key": c.natsKey} {
+		if v != "" && c.natsURL == "" {
+			return fmt.Errorf("%s needs -nats-url: it says how to connect to an external NATS server", name)
+		}
+	}
+	switch {
+	case c.natsCreds != "" && c.natsNKey != "":
+		return errors.New("-nats-creds and -nats-nkey exclude each other: the connection authenticates with one")
+	case (c.natsCert == "") != (c.natsKey == ""):
+		return errors.New("-nats-cert and -nats-key go together")
+	case c.natsReplicas > 1 && c.natsURL == "":
+		return fmt.Errorf("-nats-replicas %d needs -nats-url and a NATS cluster: the embedded server of -data-dir keeps one copy", c.natsReplicas)
+	case c.natsRetention > 0 && c.natsRetention < c.idempotencyWindow:
+		return fmt.Errorf("-nats-retention (%v) is shorter than -idempotency-window (%v): a NATS server restarted after a purge would forget keys of the window",
+			c.natsRetention, c.idempotencyWindow)
+	}
+	return nil
+}
+
+// replicas returns a setter of *p that accepts 1 to natsbus.MaxReplicas.
+func replicas(p *int) func(string) error {
+	return func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > natsbus.MaxReplicas {
+			return fmt.Errorf("%q is not a whole number from 1 to %d", s, natsbus.MaxReplicas)
+		}
+		*p = n
+		return nil
+	}
+}
+
+// nonNegativeDuration returns a setter of *p that accepts durations from 0.
+func nonNegativeDuration(p *time.Duration) func(string) error {
+	return func(s string) error {
+		d, err := parseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration of at least 0 such as 1m", s)
+		}
+		*p = d
+		return nil
+	}
 }
 
 func parseDuration(s string) (time.Duration, error) {
@@ -244,6 +314,15 @@ func newLogger(c config, w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("-log-format: %q is not text or json", c.logFormat)
 }
 
+// snapshotInterval is natsbus.Config.SnapshotInterval for the flag's d:
+// 0 writes none.
+func snapshotInterval(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 // server returns the instance configuration c describes.
 func (c config) server(log *slog.Logger) server.Config {
 	var origins []string
@@ -253,9 +332,12 @@ func (c config) server(log *slog.Logger) server.Config {
 		origins = []string{} // same origin only
 	}
 	return server.Config{
-		Catalogue:   c.catalogue,
-		DataDir:     c.dataDir,
-		NATS:        natsbus.Options{URL: c.natsURL},
+		Catalogue: c.catalogue,
+		DataDir:   c.dataDir,
+		NATS: natsbus.Options{URL: c.natsURL, Creds: c.natsCreds, NKey: c.natsNKey,
+			CA: c.natsCA, Cert: c.natsCert, Key: c.natsKey},
+		NATSStore:   natsbus.Config{Replicas: c.natsReplicas, SnapshotInterval: snapshotInterval(c.natsSnapshotInterval), Retention: c.natsRetention},
+		KeyWindow:   c.idempotencyWindow,
 		MaxProducts: c.maxProducts,
 		Simulate:    c.simulate,
 		Seed:        c.seed,

@@ -84,6 +84,37 @@ func TestParse(t *testing.T) {
 		{name: "negative read timeout", args: []string{"-read-timeout", "-1s"}, wantErr: `-read-timeout: "-1s" is not a duration above 0`},
 		{name: "read timeout without unit", env: map[string]string{"LIVEORDERS_READ_TIMEOUT": "10"}, wantErr: "-read-timeout:"},
 		{name: "negative simulate", args: []string{"-simulate", "-1s"}, wantErr: "-simulate:"},
+		{name: "nats defaults", check: func(c config) bool {
+			sc := c.server(nil)
+			return sc.NATSStore.Replicas == 1 && sc.NATSStore.SnapshotInterval == time.Minute && sc.NATSStore.Retention == 0 &&
+				sc.KeyWindow == 10*time.Minute && sc.NATS.Creds == "" && sc.NATS.CA == ""
+		}},
+		{name: "nats flags", args: []string{"-nats-url", "nats://a:4222,nats://b:4222", "-nats-replicas", "3",
+			"-nats-snapshot-interval", "30s", "-nats-retention", "24h", "-idempotency-window", "5m",
+			"-nats-creds", "/run/user.creds", "-nats-ca", "/run/ca.pem", "-nats-cert", "/run/c.pem", "-nats-key", "/run/c-key.pem"},
+			check: func(c config) bool {
+				sc := c.server(nil)
+				return sc.NATS.URL == "nats://a:4222,nats://b:4222" && sc.NATSStore.Replicas == 3 &&
+					sc.NATSStore.SnapshotInterval == 30*time.Second && sc.NATSStore.Retention == 24*time.Hour && sc.KeyWindow == 5*time.Minute &&
+					sc.NATS.Creds == "/run/user.creds" && sc.NATS.CA == "/run/ca.pem" && sc.NATS.Cert == "/run/c.pem" && sc.NATS.Key == "/run/c-key.pem"
+			}},
+		{name: "nats environment", env: map[string]string{"LIVEORDERS_NATS_URL": "nats://n:4222", "LIVEORDERS_NATS_REPLICAS": "5",
+			"LIVEORDERS_NATS_SNAPSHOT_INTERVAL": "0", "LIVEORDERS_NATS_NKEY": "/run/user.nk", "LIVEORDERS_IDEMPOTENCY_WINDOW": "1h",
+			"LIVEORDERS_NATS_RETENTION": "2h"},
+			check: func(c config) bool {
+				sc := c.server(nil)
+				return sc.NATSStore.Replicas == 5 && sc.NATSStore.SnapshotInterval < 0 && sc.NATS.NKey == "/run/user.nk" &&
+					sc.KeyWindow == time.Hour && sc.NATSStore.Retention == 2*time.Hour
+			}},
+		{name: "six replicas", args: []string{"-nats-url", "nats://n:4222", "-nats-replicas", "6"}, wantErr: `-nats-replicas: "6" is not a whole number from 1 to 5`},
+		{name: "zero replicas", args: []string{"-nats-replicas", "0"}, wantErr: "-nats-replicas:"},
+		{name: "replicas on the embedded server", args: []string{"-data-dir", "/tmp/x", "-nats-replicas", "3"}, wantErr: "-nats-replicas 3 needs -nats-url"},
+		{name: "credentials without a URL", args: []string{"-nats-creds", "/run/user.creds"}, wantErr: "-nats-creds needs -nats-url"},
+		{name: "creds and nkey", args: []string{"-nats-url", "nats://n:4222", "-nats-creds", "/a", "-nats-nkey", "/b"}, wantErr: "-nats-creds and -nats-nkey exclude each other"},
+		{name: "certificate without its key", args: []string{"-nats-url", "nats://n:4222", "-nats-cert", "/c.pem"}, wantErr: "-nats-cert and -nats-key go together"},
+		{name: "retention under the window", args: []string{"-nats-retention", "5m"}, wantErr: "-nats-retention (5m0s) is shorter than -idempotency-window (10m0s)"},
+		{name: "negative retention", args: []string{"-nats-retention", "-1h"}, wantErr: "-nats-retention:"},
+		{name: "zero window", args: []string{"-idempotency-window", "0"}, wantErr: "-idempotency-window:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,6 +31,17 @@ type ProductID string
 // Constraints: minimum 1, maximum 1000000
 type Amount int64
 
+// IdempotencyKey is the key of PlaceOrderPayload. Makes an order idempotent:
+// every order given the same key within the server's window (10 minutes by
+// default) is placed once, on whichever instance, and each gets the answer of
+// the first; the same key for another product or amount is refused with
+// idempotency_conflict. 1 to 64 visible ASCII characters; a random UUID per
+// order is a good key. Sent as the Idempotency-Key header of POST
+// /orders/{id}, or as key in place-order.
+//
+// Constraints: pattern ^[!-~]{1,64}$
+type IdempotencyKey string
+
 // Product is a product of the catalogue, as GET /{category} lists it.
 type Product struct {
 	ID   ProductID `json:"id"`

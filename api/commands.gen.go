@@ -183,10 +183,14 @@ func (v PlaceOrder) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(v))
 }
 
-// PlaceOrderPayload is the product and the quantity ordered.
+// PlaceOrderPayload is the product and the quantity ordered, and optionally
+// the order's idempotency key: a retry with the same key (after a lost answer
+// or a reconnect) is answered with the first placed instead of placing the
+// order again.
 type PlaceOrderPayload struct {
-	ID     ProductID `json:"id"`
-	Amount Amount    `json:"amount"`
+	ID     ProductID      `json:"id"`
+	Amount Amount         `json:"amount"`
+	Key    IdempotencyKey `json:"key,omitempty"`
 }
 
 // Pong is the Command whose cmd is "pong". The answer to a ping. Any command

@@ -357,6 +357,10 @@ const (
 	ErrorCodeUnknownProduct ErrorCode = "unknown_product"
 	// ErrorCodeCategoryFull means the category holds the most products allowed.
 	ErrorCodeCategoryFull ErrorCode = "category_full"
+	// ErrorCodeIdempotencyConflict means the idempotency key was given, within the
+	// server's window, to a different order (another product or amount); that
+	// first order stands and this one is not placed. HTTP 409.
+	ErrorCodeIdempotencyConflict ErrorCode = "idempotency_conflict"
 	// ErrorCodeRateLimited means too many commands or requests; slow down.
 	// Sustained abuse closes the socket with policy_violation.
 	ErrorCodeRateLimited ErrorCode = "rate_limited"
@@ -411,6 +415,7 @@ var ErrorCodeValues = []ErrorCode{
 	ErrorCodeUnknownCategory,
 	ErrorCodeUnknownProduct,
 	ErrorCodeCategoryFull,
+	ErrorCodeIdempotencyConflict,
 	ErrorCodeRateLimited,
 	ErrorCodeTooLarge,
 	ErrorCodeNotFound,
@@ -438,6 +443,7 @@ func (e ErrorCode) Valid() bool {
 		ErrorCodeUnknownCategory,
 		ErrorCodeUnknownProduct,
 		ErrorCodeCategoryFull,
+		ErrorCodeIdempotencyConflict,
 		ErrorCodeRateLimited,
 		ErrorCodeTooLarge,
 		ErrorCodeNotFound,

@@ -18,10 +18,13 @@ const (
 // ^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$
 type Duration string
 
-// Health is the answer of /healthz (ok) and /readyz (ready, or shutting down
-// with 503).
+// Health is the answer of /healthz (ok) and /readyz (ready; with 503, shutting
+// down, or not ready and its cause).
 type Health struct {
 	Status string `json:"status"`
+	// Why the instance is not ready, when it is something other than shutting
+	// down: a log it can no longer follow.
+	Cause string `json:"cause,omitempty"`
 }
 
 // SchemaEntry is one schema file the server publishes, in the listing of GET

@@ -27,7 +27,7 @@ import (
 // interface). TestRoundTripCoversEveryDefinition keeps the list complete.
 var rtTypes = []any{
 	// catalogue.schema.json
-	api.Category(""), api.ProductID(""), api.Amount(0), api.Product{}, api.Price(""),
+	api.Category(""), api.ProductID(""), api.Amount(0), api.IdempotencyKey(""), api.Product{}, api.Price(""),
 	api.NewProduct{}, api.OrderInput{}, api.CatalogueFile{}, api.CatalogueCategory{},
 	api.CatalogueProduct{}, api.Problem{},
 	// commands.schema.json

@@ -20,6 +20,7 @@ var defTypes = map[string]any{
 	"Category":          api.Category(""),
 	"ProductID":         api.ProductID(""),
 	"Amount":            api.Amount(0),
+	"IdempotencyKey":    api.IdempotencyKey(""),
 	"Product":           api.Product{},
 	"Price":             api.Price(""),
 	"NewProduct":        api.NewProduct{},

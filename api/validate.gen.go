@@ -9,8 +9,9 @@ import (
 
 // The patterns of the schema, as the validator compiles them.
 var (
-	patternCategory  = regexp.MustCompile("^[a-z][a-z0-9-]{0,31}$")
-	patternProductID = regexp.MustCompile("^[A-Z][0-9]{1,9}$")
+	patternCategory       = regexp.MustCompile("^[a-z][a-z0-9-]{0,31}$")
+	patternProductID      = regexp.MustCompile("^[A-Z][0-9]{1,9}$")
+	patternIdempotencyKey = regexp.MustCompile("^[!-~]{1,64}$")
 )
 
 // scanCommand decodes data as a Command when data is certainly valid against
@@ -76,6 +77,12 @@ func (v ProductID) check() bool {
 func (v Amount) check() bool {
 	x := int64(v)
 	return x >= 1 && x <= 1000000
+}
+
+// check reports whether v satisfies the validation keywords of IdempotencyKey.
+func (v IdempotencyKey) check() bool {
+	x := string(v)
+	return patternIdempotencyKey.MatchString(x)
 }
 
 // check reports whether v satisfies the validation keywords of Ref.
@@ -241,6 +248,19 @@ func (v *PlaceOrderPayload) scan(s *scanner) bool {
 				return false
 			}
 			v.Amount = Amount(x5)
+		case "key":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x6, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !IdempotencyKey(x6).check() {
+				return false
+			}
+			v.Key = IdempotencyKey(x6)
 		default:
 			return false
 		}
@@ -280,14 +300,14 @@ func (v *Pong) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 2
-			x6, ok := s.str()
+			x7, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x6).check() {
+			if !Ref(x7).check() {
 				return false
 			}
-			v.Ref = Ref(x6)
+			v.Ref = Ref(x7)
 		default:
 			return false
 		}
@@ -332,14 +352,14 @@ func (v *Auth) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 2
-			x7, ok := s.str()
+			x8, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x7).check() {
+			if !Ref(x8).check() {
 				return false
 			}
-			v.Ref = Ref(x7)
+			v.Ref = Ref(x8)
 		default:
 			return false
 		}
@@ -361,15 +381,15 @@ func (v *AuthPayload) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x8, ok := s.str()
+			x9, ok := s.str()
 			if !ok {
 				return false
 			}
-			x8n := utf8.RuneCountInString(x8)
-			if !(x8n >= 1 && x8n <= 8192) {
+			x9n := utf8.RuneCountInString(x9)
+			if !(x9n >= 1 && x9n <= 8192) {
 				return false
 			}
-			v.Token = x8
+			v.Token = x9
 		default:
 			return false
 		}
@@ -415,24 +435,24 @@ func (v *Welcome) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 2
-			x9, ok := s.str()
+			x10, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Session = x9
+			v.Session = x10
 		case "heartbeatMs":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x10, ok := s.integer()
+			x11, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !(x10 >= 1) {
+			if !(x11 >= 1) {
 				return false
 			}
-			v.HeartbeatMs = x10
+			v.HeartbeatMs = x11
 		default:
 			return false
 		}
@@ -463,27 +483,27 @@ func (v *Snapshot) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x11, ok := s.str()
+			x12, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x11).check() {
+			if !Category(x12).check() {
 				return false
 			}
-			v.Category = Category(x11)
+			v.Category = Category(x12)
 		case "seq":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x12, ok := s.integer()
+			x13, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Seq(x12).check() {
+			if !Seq(x13).check() {
 				return false
 			}
-			v.Seq = Seq(x12)
+			v.Seq = Seq(x13)
 		case "items":
 			if seen&(1<<3) != 0 {
 				return false
@@ -492,31 +512,31 @@ func (v *Snapshot) scan(s *scanner) bool {
 			if !s.take('[') {
 				return false
 			}
-			x13 := []OrderTotal{}
+			x14 := []OrderTotal{}
 			for more := !s.take(']'); more; more = s.more(']') {
-				var x14 OrderTotal
-				if !x14.scan(s) {
+				var x15 OrderTotal
+				if !x15.scan(s) {
 					return false
 				}
-				x13 = append(x13, x14)
+				x14 = append(x14, x15)
 			}
 			if s.failed {
 				return false
 			}
-			v.Items = x13
+			v.Items = x14
 		case "ref":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x15, ok := s.str()
+			x16, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x15).check() {
+			if !Ref(x16).check() {
 				return false
 			}
-			v.Ref = Ref(x15)
+			v.Ref = Ref(x16)
 		default:
 			return false
 		}
@@ -547,53 +567,53 @@ func (v *Order) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x16, ok := s.str()
+			x17, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x16).check() {
+			if !Category(x17).check() {
 				return false
 			}
-			v.Category = Category(x16)
+			v.Category = Category(x17)
 		case "seq":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x17, ok := s.integer()
+			x18, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Seq(x17).check() {
+			if !Seq(x18).check() {
 				return false
 			}
-			v.Seq = Seq(x17)
+			v.Seq = Seq(x18)
 		case "id":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x18, ok := s.str()
+			x19, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x18).check() {
+			if !ProductID(x19).check() {
 				return false
 			}
-			v.ID = ProductID(x18)
+			v.ID = ProductID(x19)
 		case "total":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x19, ok := s.integer()
+			x20, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x19).check() {
+			if !Total(x20).check() {
 				return false
 			}
-			v.Total = Total(x19)
+			v.Total = Total(x20)
 		default:
 			return false
 		}
@@ -624,66 +644,66 @@ func (v *Placed) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x20, ok := s.str()
+			x21, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x20).check() {
+			if !Category(x21).check() {
 				return false
 			}
-			v.Category = Category(x20)
+			v.Category = Category(x21)
 		case "seq":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x21, ok := s.integer()
+			x22, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Seq(x21).check() {
+			if !Seq(x22).check() {
 				return false
 			}
-			v.Seq = Seq(x21)
+			v.Seq = Seq(x22)
 		case "id":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x22, ok := s.str()
+			x23, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x22).check() {
+			if !ProductID(x23).check() {
 				return false
 			}
-			v.ID = ProductID(x22)
+			v.ID = ProductID(x23)
 		case "total":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x23, ok := s.integer()
+			x24, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x23).check() {
+			if !Total(x24).check() {
 				return false
 			}
-			v.Total = Total(x23)
+			v.Total = Total(x24)
 		case "ref":
 			if seen&(1<<5) != 0 {
 				return false
 			}
 			seen |= 1 << 5
-			x24, ok := s.str()
+			x25, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x24).check() {
+			if !Ref(x25).check() {
 				return false
 			}
-			v.Ref = Ref(x24)
+			v.Ref = Ref(x25)
 		default:
 			return false
 		}
@@ -714,11 +734,11 @@ func (v *Authenticated) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x25, ok := s.str()
+			x26, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Subject = x25
+			v.Subject = x26
 		case "scopes":
 			if seen&(1<<2) != 0 {
 				return false
@@ -727,20 +747,20 @@ func (v *Authenticated) scan(s *scanner) bool {
 			if !s.take('[') {
 				return false
 			}
-			x26 := []string{}
+			x27 := []string{}
 			for more := !s.take(']'); more; more = s.more(']') {
-				var x27 string
-				x28, ok := s.str()
+				var x28 string
+				x29, ok := s.str()
 				if !ok {
 					return false
 				}
-				x27 = x28
-				x26 = append(x26, x27)
+				x28 = x29
+				x27 = append(x27, x28)
 			}
 			if s.failed {
 				return false
 			}
-			v.Scopes = x26
+			v.Scopes = x27
 		case "categories":
 			if seen&(1<<3) != 0 {
 				return false
@@ -749,41 +769,28 @@ func (v *Authenticated) scan(s *scanner) bool {
 			if !s.take('[') {
 				return false
 			}
-			x29 := []Category{}
+			x30 := []Category{}
 			for more := !s.take(']'); more; more = s.more(']') {
-				var x30 Category
-				x31, ok := s.str()
+				var x31 Category
+				x32, ok := s.str()
 				if !ok {
 					return false
 				}
-				if !Category(x31).check() {
+				if !Category(x32).check() {
 					return false
 				}
-				x30 = Category(x31)
-				x29 = append(x29, x30)
+				x31 = Category(x32)
+				x30 = append(x30, x31)
 			}
 			if s.failed {
 				return false
 			}
-			v.Categories = x29
+			v.Categories = x30
 		case "expiresAtMs":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x32, ok := s.integer()
-			if !ok {
-				return false
-			}
-			if !(x32 >= 0) {
-				return false
-			}
-			v.ExpiresAtMs = x32
-		case "graceMs":
-			if seen&(1<<5) != 0 {
-				return false
-			}
-			seen |= 1 << 5
 			x33, ok := s.integer()
 			if !ok {
 				return false
@@ -791,20 +798,33 @@ func (v *Authenticated) scan(s *scanner) bool {
 			if !(x33 >= 0) {
 				return false
 			}
-			v.GraceMs = x33
+			v.ExpiresAtMs = x33
+		case "graceMs":
+			if seen&(1<<5) != 0 {
+				return false
+			}
+			seen |= 1 << 5
+			x34, ok := s.integer()
+			if !ok {
+				return false
+			}
+			if !(x34 >= 0) {
+				return false
+			}
+			v.GraceMs = x34
 		case "ref":
 			if seen&(1<<6) != 0 {
 				return false
 			}
 			seen |= 1 << 6
-			x34, ok := s.str()
+			x35, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x34).check() {
+			if !Ref(x35).check() {
 				return false
 			}
-			v.Ref = Ref(x34)
+			v.Ref = Ref(x35)
 		default:
 			return false
 		}
@@ -835,37 +855,37 @@ func (v *Error) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x35, ok := s.str()
+			x36, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ErrorCode(x35).Valid() {
+			if !ErrorCode(x36).Valid() {
 				return false
 			}
-			v.Code = ErrorCode(x35)
+			v.Code = ErrorCode(x36)
 		case "message":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x36, ok := s.str()
+			x37, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Message = x36
+			v.Message = x37
 		case "ref":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x37, ok := s.str()
+			x38, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x37).check() {
+			if !Ref(x38).check() {
 				return false
 			}
-			v.Ref = Ref(x37)
+			v.Ref = Ref(x38)
 		case "details":
 			if seen&(1<<4) != 0 {
 				return false
@@ -874,18 +894,18 @@ func (v *Error) scan(s *scanner) bool {
 			if !s.take('[') {
 				return false
 			}
-			x38 := []ErrorDetail{}
+			x39 := []ErrorDetail{}
 			for more := !s.take(']'); more; more = s.more(']') {
-				var x39 ErrorDetail
-				if !x39.scan(s) {
+				var x40 ErrorDetail
+				if !x40.scan(s) {
 					return false
 				}
-				x38 = append(x38, x39)
+				x39 = append(x39, x40)
 			}
 			if s.failed {
 				return false
 			}
-			v.Details = x38
+			v.Details = x39
 		default:
 			return false
 		}
@@ -907,21 +927,21 @@ func (v *ErrorDetail) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x40, ok := s.str()
+			x41, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Pointer = x40
+			v.Pointer = x41
 		case "reason":
 			if seen&(1<<1) != 0 {
 				return false
 			}
 			seen |= 1 << 1
-			x41, ok := s.str()
+			x42, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Reason = x41
+			v.Reason = x42
 		default:
 			return false
 		}
@@ -968,27 +988,27 @@ func (v *OrderTotal) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x42, ok := s.str()
+			x43, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x42).check() {
+			if !ProductID(x43).check() {
 				return false
 			}
-			v.ID = ProductID(x42)
+			v.ID = ProductID(x43)
 		case "total":
 			if seen&(1<<1) != 0 {
 				return false
 			}
 			seen |= 1 << 1
-			x43, ok := s.integer()
+			x44, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x43).check() {
+			if !Total(x44).check() {
 				return false
 			}
-			v.Total = Total(x43)
+			v.Total = Total(x44)
 		default:
 			return false
 		}

@@ -110,13 +110,36 @@ func (srv *Server) placeOrder(c *fiber.Ctx) error {
 	if err := decodeBody(c, "catalogue.schema.json#/$defs/OrderInput", "OrderInput", &in); err != nil {
 		return err
 	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), storeTimeout)
 	defer cancel()
-	u, err := srv.cfg.Store.PlaceOrder(ctx, id, int64(in.Amount))
+	u, err := srv.cfg.Store.PlaceOrder(ctx, orders.Order{ID: id, Amount: int64(in.Amount), Key: key})
 	if err != nil {
 		return err
 	}
 	return c.JSON(api.OrderTotal{ID: api.ProductID(u.ID), Total: api.Total(u.Total)})
+}
+
+// headerIdempotencyKey makes POST /orders/{id} idempotent (see
+// IdempotencyKey in the schema).
+const headerIdempotencyKey = "Idempotency-Key"
+
+// idempotencyKey returns the request's Idempotency-Key, "" without one,
+// checked against the schema's IdempotencyKey.
+func idempotencyKey(c *fiber.Ctx) (string, error) {
+	v := c.Request().Header.Peek(headerIdempotencyKey)
+	if v == nil {
+		return "", nil
+	}
+	key := string(v) // a copy: fasthttp reuses the header's bytes
+	if vs := schema.Validate("catalogue.schema.json#/$defs/IdempotencyKey", key); vs != nil {
+		return "", problem(http.StatusBadRequest, api.ErrorCodeInvalidPayload,
+			"the "+headerIdempotencyKey+" header does not match IdempotencyKey: "+api.Describe(vs[0]))
+	}
+	return key, nil
 }
 
 // decodeBody validates the JSON body against def and decodes it into dst.

@@ -24,7 +24,7 @@ import (
 // unavailableStore refuses every write, as a store cut from its log does.
 type unavailableStore struct{ orders.Store }
 
-func (unavailableStore) PlaceOrder(context.Context, string, int64) (orders.Update, error) {
+func (unavailableStore) PlaceOrder(context.Context, orders.Order) (orders.Update, error) {
 	return orders.Update{}, orders.ErrUnavailable
 }
 
@@ -66,6 +66,10 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"place an order", "POST", "/orders/A1", `{"amount":2}`, nil, 200},
 		{"order for an unknown product", "POST", "/orders/Z9", `{"amount":2}`, nil, 404},
 		{"invalid order", "POST", "/orders/A1", `{"amount":0}`, nil, 400},
+		{"order with a key", "POST", "/orders/A2", `{"amount":1}`, http.Header{"Idempotency-Key": {"k-openapi"}}, 200},
+		{"retry of a keyed order", "POST", "/orders/A2", `{"amount":1}`, http.Header{"Idempotency-Key": {"k-openapi"}}, 200},
+		{"key given to another order", "POST", "/orders/A2", `{"amount":2}`, http.Header{"Idempotency-Key": {"k-openapi"}}, 409},
+		{"malformed key", "POST", "/orders/A2", `{"amount":1}`, http.Header{"Idempotency-Key": {"two words"}}, 400},
 		{"socket without an upgrade", "GET", "/orders/electronics", "", nil, 426},
 		{"categories", "GET", "/categories", "", nil, 200},
 		{"forbidden origin", "GET", "/categories", "", evil, 403},

@@ -49,6 +49,8 @@ var domainErrors = []struct {
 	{orders.ErrUnknownCategory, http.StatusNotFound, api.ErrorCodeUnknownCategory},
 	{orders.ErrUnknownProduct, http.StatusNotFound, api.ErrorCodeUnknownProduct},
 	{orders.ErrCategoryFull, http.StatusConflict, api.ErrorCodeCategoryFull},
+	{orders.ErrKeyReused, http.StatusConflict, api.ErrorCodeIdempotencyConflict},
+	{orders.ErrInvalidKey, http.StatusBadRequest, api.ErrorCodeInvalidPayload},
 	{orders.ErrUnavailable, http.StatusServiceUnavailable, api.ErrorCodeUnavailable},
 	// Authentication (RFC 6750 §3.1): no token, a refused one, one that
 	// does not allow the operation. ErrExpired before ErrInvalidToken,

@@ -75,9 +75,18 @@ func (srv *Server) healthz(c *fiber.Ctx) error {
 	return c.JSON(api.Health{Status: "ok"})
 }
 
+// readier is a store that can tell why it cannot serve (natsbus: a log
+// reset under it).
+type readier interface{ Ready() error }
+
 func (srv *Server) readyz(c *fiber.Ctx) error {
 	if !srv.ready.Load() {
 		return c.Status(503).JSON(api.Health{Status: "shutting down"})
+	}
+	if r, ok := srv.cfg.Store.(readier); ok {
+		if err := r.Ready(); err != nil {
+			return c.Status(503).JSON(api.Health{Status: "not ready", Cause: err.Error()})
+		}
 	}
 	return c.JSON(api.Health{Status: "ready"})
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Microbenchmarks with medians, then the standard load matrix against a
-# server on loopback. Writes bench/out/{micro.txt,report.html,report.json,
-# summary.md}.
+# server on loopback, with a store's time to ready in between. Writes
+# bench/out/{micro.txt,ready.txt,report.html,report.json,summary.md}.
 #
 #   BENCH_QUICK=1   a short matrix (1k sockets, 5 s runs) and -count=3
 #   BENCH_MICRO=0   skip the microbenchmarks
 #   BENCH_LOAD=0    skip the load matrix
+#   BENCH_READY=0   skip the time-to-ready rows (ready.txt)
 #   BENCH_COUNT=n   -count of the microbenchmarks (default 6)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,16 @@ if [ "${BENCH_MICRO:-1}" != 0 ]; then
         }
       }' "$out/micro.txt"
   fi
+fi
+
+if [ "${BENCH_READY:-1}" != 0 ]; then
+  # A store's start on a log of 0, 500k and 5M events (the goal: 5M
+  # within 1.5x of empty), and 500k folded whole, without a snapshot. Each
+  # row fills its log once, then starts a store 20 times.
+  ready='BenchmarkReady'
+  [ "$quick" = 1 ] && ready='BenchmarkReady/events=(0|500k)$'
+  echo "== time to ready"
+  $GO test -run '^$' -bench "$ready" -benchtime 20x -count 1 -timeout 60m ./internal/natsbus/ | tee "$out/ready.txt"
 fi
 
 [ "${BENCH_LOAD:-1}" = 0 ] && exit 0

@@ -118,7 +118,7 @@ function label(category) {
 function explain(err) {
   if (err instanceof OrdersError) return err.message;
   if (err instanceof DOMException) {
-    if (err.name === "NetworkError") return "the connection dropped before the server confirmed it";
+    if (err.name === "NetworkError") return "the server closed the connection for good";
     if (err.name === "TimeoutError") return "the server did not answer in time";
     if (err.name === "AbortError") return "cancelled";
   }
@@ -528,8 +528,13 @@ function onListClick(event) {
       announce(`Order placed for ${row.name}. Total ${placed.total}.`);
     },
     (err) => {
-      showNote(row, `Not placed: ${explain(err)}.`, "error");
-      announce(`The order for ${row.name} was not placed: ${explain(err)}.`);
+      // Only a refusal is certain; without an answer, or with an
+      // unavailable one, the order may be placed (once: the client sent it
+      // under one key).
+      const refused = err instanceof TypeError ||
+        (err instanceof OrdersError && err.code !== "unavailable" && err.code !== "internal");
+      showNote(row, `${refused ? "Not placed" : "Not confirmed"}: ${explain(err)}.`, "error");
+      announce(`The order for ${row.name} was ${refused ? "not placed" : "not confirmed"}: ${explain(err)}.`);
     },
   ).finally(() => button.removeAttribute("aria-disabled"));
 }

@@ -21,6 +21,7 @@ import type {
   ErrorCode,
   ErrorDetail,
   ErrorMessage,
+  IdempotencyKey,
   Order,
   Placed,
   ProductID,
@@ -179,11 +180,16 @@ export declare class OrdersClient extends EventTarget {
    */
   subscribe(category: Category): Promise<Snapshot>;
   /**
-   * Places an order (place-order): resolves with the server's placed
-   * answer, the product's total after it. Rejects with an {@link OrdersError},
-   * a NetworkError, a TimeoutError, an AbortError or a TypeError.
+   * Places an order (place-order) under an idempotency key, a new random
+   * one unless `options.key` gives it; the order is sent again with its key
+   * after each reconnect until answered, and the server places it once.
+   * Resolves with the server's placed answer, the product's total after it.
+   * Rejects with an {@link OrdersError}, a TimeoutError, a NetworkError, an
+   * AbortError or a TypeError, each with the order's key as `key`: after
+   * one that is not a refusal (no answer, or `unavailable`), placeOrder with
+   * the same id, amount and key retries the same order.
    */
-  placeOrder(id: ProductID, amount?: Amount): Promise<Placed>;
+  placeOrder(id: ProductID, amount?: Amount, options?: { key?: IdempotencyKey }): Promise<Placed>;
   /** Calls `listener` with the detail of every `type` event until the returned function is called. */
   on<K extends keyof OrdersClientEventMap>(
     type: K,

@@ -34,6 +34,11 @@
  *   at once when the browser comes back online or the tab becomes visible. The
  *   new socket is opened for the wanted category (`/orders/{category}`), so
  *   its first snapshot refreshes the view. Close codes 4500–4999 stop it.
+ * - Every order carries an idempotency key. An order whose answer a
+ *   dropped connection lost is sent again, with its key, once the client
+ *   has reconnected: the server places a key once, on whichever instance,
+ *   and answers the retry with the first result, so an order is never
+ *   counted twice and never left unknown because of a reconnect.
  * - `ping` is answered with `pong`; frames that are not JSON objects, and
  *   unknown message types and fields, are ignored.
  * - With a `getToken` option (a server started with authentication), the
@@ -48,7 +53,7 @@
  * from it.
  */
 
-import { CategoryPattern, CloseCode, CommandName, MessageType, Subprotocol } from "./protocol.gen.js";
+import { CategoryPattern, CloseCode, CommandName, IdempotencyKeyPattern, MessageType, Subprotocol } from "./protocol.gen.js";
 
 /** @typedef {import("./protocol.gen.js").Welcome} Welcome */
 /** @typedef {import("./protocol.gen.js").Snapshot} Snapshot */
@@ -242,6 +247,7 @@ function deferred() {
  * @property {string} ref
  * @property {string} id
  * @property {number} amount
+ * @property {string} key Its idempotency key, the same on every retry.
  * @property {boolean} sent Whether it went out on the current socket.
  * @property {ReturnType<typeof setTimeout>} timer
  * @property {(placed: Placed) => void} resolve
@@ -462,7 +468,9 @@ export class OrdersClient extends EventTarget {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     const closed = domError("the client was closed", "AbortError");
-    for (const order of [...this.#orders.values()]) this.#settleOrder(order, undefined, closed);
+    for (const order of [...this.#orders.values()]) {
+      this.#settleOrder(order, undefined, domError("the client was closed", "AbortError"));
+    }
     this.#subscription?.reject(closed);
     this.#subscription = null;
     const ws = this.#ws;
@@ -517,26 +525,42 @@ export class OrdersClient extends EventTarget {
   }
 
   /**
-   * Places an order of `amount` for product `id` (of any category). It is
-   * sent at once when the socket is open, else when it opens. It is never
-   * sent twice: if the connection drops after it went out, the promise
-   * rejects with a NetworkError, since the order may or may not have been
-   * stored.
+   * Places an order of `amount` for product `id` (of any category), under an
+   * idempotency key: a new random one unless `options.key` gives it. It is
+   * sent at once when the socket is open, else when it opens, and sent
+   * again with the same key after each reconnect until it is answered; the
+   * server places it once, so every retry gets the first answer.
+   *
+   * Every rejection carries the key as `err.key`. After one that is not a
+   * refusal (a TimeoutError, an AbortError, a NetworkError, or an
+   * {@link OrdersError} `unavailable` or `internal`, which the server may
+   * give an order it stored but could not confirm), the order may have been
+   * placed: placeOrder with the same id, amount and key is still a retry of
+   * it (within the server's idempotency window, 10 minutes by default),
+   * never a second order.
    *
    * @param {string} id A product id, e.g. "A1".
    * @param {number} [amount] A whole number from 1 to 1,000,000. Default 1.
+   * @param {{ key?: string }} [options] `key`: the idempotency key, 1 to
+   *   64 visible ASCII characters, to retry an order placed before.
    * @returns {Promise<Placed>} The server's acknowledgement, with the
    *   product's total after the order. Rejects with an {@link OrdersError}
-   *   (e.g. `unknown_product`, `rate_limited`), a NetworkError (connection
-   *   lost after sending), a TimeoutError (no answer in time), an AbortError
-   *   (close()), or a TypeError (bad arguments).
+   *   (e.g. `unknown_product`, `rate_limited`, `idempotency_conflict`: the
+   *   key was given to another order), a TimeoutError (no answer in time),
+   *   a NetworkError (the server closed with a code that forbids
+   *   reconnecting), an AbortError (close()), or a TypeError (bad
+   *   arguments).
    */
-  placeOrder(id, amount = 1) {
+  placeOrder(id, amount = 1, options = {}) {
     if (typeof id !== "string" || id === "") {
       return Promise.reject(new TypeError(`placeOrder: invalid product id ${JSON.stringify(id)}`));
     }
     if (!Number.isInteger(amount) || amount < 1 || amount > 1_000_000) {
       return Promise.reject(new TypeError(`placeOrder: amount must be a whole number from 1 to 1000000, got ${amount}`));
+    }
+    const key = options.key ?? newKey();
+    if (typeof key !== "string" || !IdempotencyKeyPattern.test(key)) {
+      return Promise.reject(new TypeError(`placeOrder: the key must be 1 to 64 visible ASCII characters, got ${JSON.stringify(key)}`));
     }
     const ref = this.#nextRef();
     /** @type {Deferred<Placed>} */
@@ -546,6 +570,7 @@ export class OrdersClient extends EventTarget {
       ref,
       id,
       amount,
+      key,
       sent: false,
       resolve: d.resolve,
       reject: d.reject,
@@ -645,13 +670,13 @@ export class OrdersClient extends EventTarget {
   #onClose(code, reason) {
     this.#closeCode = code;
     this.#closeReason = reason ?? "";
-    this.#detach(domError(`the connection closed (${code}) before the order was confirmed; it may have been placed`, "NetworkError"));
+    this.#detach();
     if (!shouldReconnect(code)) {
       this.#running = false;
       this.#lifecycle?.abort();
       this.#lifecycle = null;
-      const refused = domError(`the server closed the connection (${code}${reason ? `: ${reason}` : ""}) and asked not to reconnect`, "NetworkError");
-      for (const order of [...this.#orders.values()]) this.#settleOrder(order, undefined, refused);
+      const refused = `the server closed the connection (${code}${reason ? `: ${reason}` : ""}) and asked not to reconnect`;
+      for (const order of [...this.#orders.values()]) this.#settleOrder(order, undefined, domError(refused, "NetworkError"));
       this.#setState("closed");
       return;
     }
@@ -668,7 +693,7 @@ export class OrdersClient extends EventTarget {
     if (ws === null || ws === PENDING) return;
     this.#closeCode = ABNORMAL_CLOSURE;
     this.#closeReason = reason;
-    this.#detach(domError(`the connection was lost (${reason}) before the order was confirmed; it may have been placed`, "NetworkError"));
+    this.#detach();
     try {
       ws.close(CloseCode.Reconnect, reason);
     } catch {
@@ -678,9 +703,11 @@ export class OrdersClient extends EventTarget {
   }
 
   /**
-   * Forgets the current socket: removes its listeners and timers and rejects
-   * the orders it carried without an answer.
-   * @param {unknown} lost The rejection for orders sent on it.
+   * Forgets the current socket: removes its listeners and timers. The
+   * orders it carried without an answer wait for the next socket, which
+   * sends them again with their keys; with `lost`, they reject with it
+   * instead.
+   * @param {unknown} [lost]
    */
   #detach(lost) {
     this.#wsListeners?.abort();
@@ -694,7 +721,9 @@ export class OrdersClient extends EventTarget {
     clearTimeout(this.#refreshTimer);
     this.#tokenExpiry = 0;
     for (const order of [...this.#orders.values()]) {
-      if (order.sent) this.#settleOrder(order, undefined, lost);
+      if (!order.sent) continue;
+      if (lost === undefined) order.sent = false; // a retry, with its key
+      else this.#settleOrder(order, undefined, lost);
     }
   }
 
@@ -777,7 +806,7 @@ export class OrdersClient extends EventTarget {
 
   /** @param {PendingOrder} order */
   #sendOrder(order) {
-    order.sent = this.#send({ cmd: CommandName.PlaceOrder, payload: { id: order.id, amount: order.amount }, ref: order.ref });
+    order.sent = this.#send({ cmd: CommandName.PlaceOrder, payload: { id: order.id, amount: order.amount, key: order.key }, ref: order.ref });
   }
 
   /**
@@ -789,8 +818,16 @@ export class OrdersClient extends EventTarget {
     if (this.#orders.get(order.ref) !== order) return;
     this.#orders.delete(order.ref);
     clearTimeout(order.timer);
-    if (placed !== undefined) order.resolve(placed);
-    else order.reject(err);
+    if (placed !== undefined) {
+      order.resolve(placed);
+      return;
+    }
+    if (err instanceof Error) {
+      // Without an answer, or with an unavailable one, the order may have
+      // been placed: its key lets the caller retry it.
+      Object.defineProperty(err, "key", { value: order.key, enumerable: true });
+    }
+    order.reject(err);
   }
 
   // --- messages ---------------------------------------------------------
@@ -984,6 +1021,19 @@ export class OrdersClient extends EventTarget {
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+/**
+ * A new idempotency key: a random UUID where the browser offers one (secure
+ * contexts), else 128 random bits in hex.
+ * @returns {string}
+ */
+function newKey() {
+  const c = globalThis.crypto;
+  if (typeof c?.randomUUID === "function") return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  c.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

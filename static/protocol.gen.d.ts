@@ -28,6 +28,20 @@ export declare const ProductIDPattern: RegExp;
 export type Amount = number;
 
 /**
+ * Makes an order idempotent: every order given the same key within the
+ * server's window (10 minutes by default) is placed once, on whichever
+ * instance, and each gets the answer of the first; the same key for another
+ * product or amount is refused with idempotency_conflict. 1 to 64 visible
+ * ASCII characters; a random UUID per order is a good key. Sent as the
+ * Idempotency-Key header of POST /orders/{id}, or as key in place-order.
+ *
+ * Constraints: pattern ^[!-~]{1,64}$
+ */
+export type IdempotencyKey = string;
+/** The pattern every {@link IdempotencyKey} matches. */
+export declare const IdempotencyKeyPattern: RegExp;
+
+/**
  * A product of the catalogue, as GET /{category} lists it.
  */
 export interface Product {
@@ -172,11 +186,14 @@ export interface PlaceOrder {
 }
 
 /**
- * The product and the quantity ordered.
+ * The product and the quantity ordered, and optionally the order's idempotency
+ * key: a retry with the same key (after a lost answer or a reconnect) is
+ * answered with the first placed instead of placing the order again.
  */
 export interface PlaceOrderPayload {
   id: ProductID;
   amount: Amount;
+  key?: IdempotencyKey;
 }
 
 /**
@@ -364,7 +381,7 @@ export interface ErrorMessage {
  * code it does not know as a failure of the command or request, and shows the
  * message or detail.
  */
-export type ErrorCode = "invalid_json" | "invalid_command" | "unknown_command" | "invalid_payload" | "unsupported_frame" | "unknown_category" | "unknown_product" | "category_full" | "rate_limited" | "too_large" | "not_found" | "method_not_allowed" | "forbidden_origin" | "unsupported_media_type" | "token_required" | "invalid_token" | "token_expired" | "insufficient_scope" | "upgrade_required" | "overloaded" | "unavailable" | "internal";
+export type ErrorCode = "invalid_json" | "invalid_command" | "unknown_command" | "invalid_payload" | "unsupported_frame" | "unknown_category" | "unknown_product" | "category_full" | "idempotency_conflict" | "rate_limited" | "too_large" | "not_found" | "method_not_allowed" | "forbidden_origin" | "unsupported_media_type" | "token_required" | "invalid_token" | "token_expired" | "insufficient_scope" | "upgrade_required" | "overloaded" | "unavailable" | "internal";
 /** The values of {@link ErrorCode}, by name. */
 export declare const ErrorCode: Readonly<{
   /** The frame or body is not JSON. */
@@ -383,6 +400,8 @@ export declare const ErrorCode: Readonly<{
   UnknownProduct: "unknown_product";
   /** The category holds the most products allowed. */
   CategoryFull: "category_full";
+  /** The idempotency key was given, within the server's window, to a different order (another product or amount); that first order stands and this one is not placed. HTTP 409. */
+  IdempotencyConflict: "idempotency_conflict";
   /** Too many commands or requests; slow down. Sustained abuse closes the socket with policy_violation. */
   RateLimited: "rate_limited";
   /** The frame or body exceeds the size limit. */
@@ -494,10 +513,16 @@ export type Duration = string;
 export declare const DurationPattern: RegExp;
 
 /**
- * The answer of /healthz (ok) and /readyz (ready, or shutting down with 503).
+ * The answer of /healthz (ok) and /readyz (ready; with 503, shutting down, or
+ * not ready and its cause).
  */
 export interface Health {
   status: string;
+  /**
+   * Why the instance is not ready, when it is something other than shutting
+   * down: a log it can no longer follow.
+   */
+  cause?: string;
 }
 
 /**

@@ -28,6 +28,20 @@ export const ProductIDPattern = /^[A-Z][0-9]{1,9}$/;
  */
 
 /**
+ * Makes an order idempotent: every order given the same key within the
+ * server's window (10 minutes by default) is placed once, on whichever
+ * instance, and each gets the answer of the first; the same key for another
+ * product or amount is refused with idempotency_conflict. 1 to 64 visible
+ * ASCII characters; a random UUID per order is a good key. Sent as the
+ * Idempotency-Key header of POST /orders/{id}, or as key in place-order.
+ *
+ * Constraints: pattern ^[!-~]{1,64}$
+ * @typedef {string} IdempotencyKey
+ */
+/** The pattern every {@link IdempotencyKey} matches. */
+export const IdempotencyKeyPattern = /^[!-~]{1,64}$/;
+
+/**
  * A product of the catalogue, as GET /{category} lists it.
  * @typedef {object} Product
  * @property {ProductID} id
@@ -151,10 +165,13 @@ export const CommandName = Object.freeze({
  */
 
 /**
- * The product and the quantity ordered.
+ * The product and the quantity ordered, and optionally the order's idempotency
+ * key: a retry with the same key (after a lost answer or a reconnect) is
+ * answered with the first placed instead of placing the order again.
  * @typedef {object} PlaceOrderPayload
  * @property {ProductID} id
  * @property {Amount} amount
+ * @property {IdempotencyKey} [key]
  */
 
 /**
@@ -304,7 +321,7 @@ export const Subprotocol = "liveorders.v1";
  * HTTP problems. Open enumeration: new codes may be added; a client treats a
  * code it does not know as a failure of the command or request, and shows the
  * message or detail.
- * @typedef {"invalid_json"|"invalid_command"|"unknown_command"|"invalid_payload"|"unsupported_frame"|"unknown_category"|"unknown_product"|"category_full"|"rate_limited"|"too_large"|"not_found"|"method_not_allowed"|"forbidden_origin"|"unsupported_media_type"|"token_required"|"invalid_token"|"token_expired"|"insufficient_scope"|"upgrade_required"|"overloaded"|"unavailable"|"internal"} ErrorCode
+ * @typedef {"invalid_json"|"invalid_command"|"unknown_command"|"invalid_payload"|"unsupported_frame"|"unknown_category"|"unknown_product"|"category_full"|"idempotency_conflict"|"rate_limited"|"too_large"|"not_found"|"method_not_allowed"|"forbidden_origin"|"unsupported_media_type"|"token_required"|"invalid_token"|"token_expired"|"insufficient_scope"|"upgrade_required"|"overloaded"|"unavailable"|"internal"} ErrorCode
  */
 /** The values of {@link ErrorCode}, by name. */
 export const ErrorCode = Object.freeze({
@@ -324,6 +341,8 @@ export const ErrorCode = Object.freeze({
   UnknownProduct: "unknown_product",
   /** The category holds the most products allowed. */
   CategoryFull: "category_full",
+  /** The idempotency key was given, within the server's window, to a different order (another product or amount); that first order stands and this one is not placed. HTTP 409. */
+  IdempotencyConflict: "idempotency_conflict",
   /** Too many commands or requests; slow down. Sustained abuse closes the socket with policy_violation. */
   RateLimited: "rate_limited",
   /** The frame or body exceeds the size limit. */
@@ -432,9 +451,11 @@ export const CloseCode = Object.freeze({
 export const DurationPattern = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
 
 /**
- * The answer of /healthz (ok) and /readyz (ready, or shutting down with 503).
+ * The answer of /healthz (ok) and /readyz (ready; with 503, shutting down, or
+ * not ready and its cause).
  * @typedef {object} Health
  * @property {string} status
+ * @property {string} [cause] Why the instance is not ready, when it is something other than shutting down: a log it can no longer follow.
  */
 
 /**

@@ -54,7 +54,7 @@ func fanoutHub(tb testing.TB, n int) (*hub.Hub, *memstore.Store, []*hub.Sub) {
 	// One order per product sizes every outbox, as a socket's first
 	// updates would, so that what follows measures the steady state.
 	for _, ps := range cs.Products {
-		if _, err := store.PlaceOrder(ctx, ps.ID, 1); err != nil {
+		if _, err := store.PlaceOrder(ctx, orders.Order{ID: ps.ID, Amount: 1}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -89,7 +89,7 @@ func BenchmarkFanout(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				if _, err := store.PlaceOrder(ctx, ids[i%fanoutProducts], 1); err != nil {
+				if _, err := store.PlaceOrder(ctx, orders.Order{ID: ids[i%fanoutProducts], Amount: 1}); err != nil {
 					b.Fatal(err)
 				}
 				i++

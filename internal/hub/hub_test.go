@@ -40,7 +40,7 @@ func frames(b []byte) []string {
 
 func place(t *testing.T, s orders.Store, id string, amount int64) orders.Update {
 	t.Helper()
-	u, err := s.PlaceOrder(context.Background(), id, amount)
+	u, err := s.PlaceOrder(context.Background(), orders.Order{ID: id, Amount: amount})
 	if err != nil {
 		t.Fatal(err)
 	}

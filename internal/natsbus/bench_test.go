@@ -8,6 +8,7 @@ import (
 	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/internal/catalogue"
 	"github.com/liveorders/liveorders/internal/natsbus"
+	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
@@ -41,7 +42,7 @@ func BenchmarkPlaceOrder(b *testing.B) {
 				i := 0
 				for pb.Next() {
 					i++
-					if _, err := a.Store.PlaceOrder(b.Context(), ids[i%len(ids)], 1); err != nil {
+					if _, err := a.Store.PlaceOrder(b.Context(), orders.Order{ID: ids[i%len(ids)], Amount: 1}); err != nil {
 						b.Error(err)
 						return
 					}
@@ -66,7 +67,7 @@ func BenchmarkOrderToSocket(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				t0 := time.Now()
-				u, err := a.Store.PlaceOrder(b.Context(), "A1", 1)
+				u, err := a.Store.PlaceOrder(b.Context(), orders.Order{ID: "A1", Amount: 1})
 				if err != nil {
 					b.Fatal(err)
 				}

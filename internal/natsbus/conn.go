@@ -4,21 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"os"
 
 	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-)
-
-// Reconnection settings of Dial and Embed: reconnect forever, soon, and
-// buffer nothing while disconnected, so that a write fails at once instead
-// of waiting in a buffer that a crash would lose.
-const (
-	reconnectWait   = 250 * time.Millisecond
-	reconnectJitter = 100 * time.Millisecond
-	// embedReady bounds how long Embed waits for its server to start.
-	embedReady = 10 * time.Second
 )
 
 func options(name string) []nats.Option {
@@ -33,8 +23,9 @@ func options(name string) []nats.Option {
 
 // Dial connects to the NATS server at url with the options a Store
 // expects: endless reconnection with a short wait, no reconnect buffer.
-func Dial(url, name string) (*nats.Conn, error) {
-	nc, err := nats.Connect(url, options(name)...)
+// extra adds options, such as credentials (see Options).
+func Dial(url, name string, extra ...nats.Option) (*nats.Conn, error) {
+	nc, err := nats.Connect(url, append(options(name), extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: connect to %s: %w", url, err)
 	}
@@ -76,9 +67,10 @@ func Embed(dir, name string) (nc *nats.Conn, stop func(), err error) {
 }
 
 // Options says which NATS server Open uses: URL, or else an embedded one
-// storing under DataDir.
+// storing under DataDir; and, for URL, how the connection authenticates.
 type Options struct {
-	// URL is an external NATS server's, such as nats://127.0.0.1:4222.
+	// URL is an external NATS server's, such as nats://127.0.0.1:4222, or
+	// a comma-separated list of a cluster's servers.
 	URL string
 	// DataDir is the JetStream storage directory of an embedded server,
 	// used when URL is empty.
@@ -86,6 +78,69 @@ type Options struct {
 	// Name is the connection's name, seen by the server. Default
 	// "liveorders".
 	Name string
+	// Creds is a credentials file: a user JWT and its NKey seed, as the
+	// nsc tool writes them, for a server in operator mode.
+	Creds string
+	// NKey is a file holding a user's NKey seed ("SU…"), for a server that
+	// lists the user's public key. At most one of Creds and NKey is set.
+	NKey string
+	// CA is a PEM file of the authorities whose certificates the server's
+	// must chain to; setting it (or Cert) requires TLS. Default: the
+	// system's.
+	CA string
+	// Cert and Key are PEM files of a client certificate and its private
+	// key, for a server that requires mutual TLS; set both or neither.
+	Cert, Key string
+}
+
+// natsOptions returns the connection options that authenticate as o says.
+func (o Options) natsOptions() ([]nats.Option, error) {
+	var opts []nats.Option
+	if o.URL == "" && (o.Creds != "" || o.NKey != "" || o.CA != "" || o.Cert != "" || o.Key != "") {
+		return nil, errors.New("natsbus: credentials and TLS files apply to a NATS URL, not to the embedded server")
+	}
+	switch {
+	case o.Creds != "" && o.NKey != "":
+		return nil, errors.New("natsbus: a credentials file and an NKey seed file both given: the connection authenticates with one")
+	case o.Creds != "":
+		if err := readable(o.Creds, "credentials file"); err != nil {
+			return nil, err
+		}
+		opts = append(opts, nats.UserCredentials(o.Creds))
+	case o.NKey != "":
+		opt, err := nats.NkeyOptionFromSeed(o.NKey)
+		if err != nil {
+			return nil, fmt.Errorf("natsbus: NKey seed file %s: %w", o.NKey, err)
+		}
+		opts = append(opts, opt)
+	}
+	if o.CA != "" {
+		if err := readable(o.CA, "CA file"); err != nil {
+			return nil, err
+		}
+		opts = append(opts, nats.RootCAs(o.CA))
+	}
+	switch {
+	case (o.Cert == "") != (o.Key == ""):
+		return nil, errors.New("natsbus: a client certificate needs its key, and a key its certificate")
+	case o.Cert != "":
+		for _, f := range []string{o.Cert, o.Key} {
+			if err := readable(f, "client certificate file"); err != nil {
+				return nil, err
+			}
+		}
+		opts = append(opts, nats.ClientCert(o.Cert, o.Key))
+	}
+	return opts, nil
+}
+
+// readable reports a file that cannot be read, naming what it is for.
+func readable(path, what string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("natsbus: %s: %w", what, err)
+	}
+	return f.Close()
 }
 
 // Open connects as opts says and returns New's Store, which owns the
@@ -94,14 +149,20 @@ func Open(ctx context.Context, opts Options, initial orders.State, cfg Config) (
 	if opts.Name == "" {
 		opts.Name = "liveorders"
 	}
+	extra, err := opts.natsOptions()
+	if err != nil {
+		return nil, err
+	}
 	var nc *nats.Conn
 	var stop func()
-	var err error
 	switch {
 	case opts.URL != "":
-		nc, err = Dial(opts.URL, opts.Name)
+		nc, err = Dial(opts.URL, opts.Name, extra...)
 		stop = func() { nc.Close() }
 	case opts.DataDir != "":
+		if cfg.Replicas > 1 {
+			return nil, fmt.Errorf("natsbus: %d replicas: the embedded server keeps one copy", cfg.Replicas)
+		}
 		nc, stop, err = Embed(opts.DataDir, opts.Name)
 	default:
 		return nil, errors.New("natsbus: neither a URL nor a data directory")

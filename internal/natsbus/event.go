@@ -10,6 +10,10 @@ const (
 
 // event is one message of the log. Src and Ref name the Store that
 // published it and its call, so that the call gets its own update back.
+// Log names the stream its writer follows (see logID): an event written by
+// an instance that still follows a deleted stream is not folded into the
+// stream that replaced it. Key is an order's idempotency key, also sent as
+// the message's Nats-Msg-Id.
 type event struct {
 	Kind     string `json:"kind"`
 	Category string `json:"category,omitempty"`
@@ -18,8 +22,10 @@ type event struct {
 	Name     string `json:"name,omitempty"`
 	RRP      string `json:"rrp,omitempty"`
 	Info     string `json:"info,omitempty"`
+	Key      string `json:"key,omitempty"`
 	Src      string `json:"src,omitempty"`
 	Ref      uint64 `json:"ref,omitempty"`
+	Log      string `json:"log,omitempty"`
 }
 
 func (e *event) marshal() ([]byte, error) { return json.Marshal(e) }

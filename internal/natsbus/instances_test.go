@@ -131,7 +131,13 @@ func (v *view) check(want map[string]int64) error {
 // eventually polls check until it returns nil, failing the test after wait.
 func eventually(t *testing.T, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
+	eventuallyWithin(t, wait, check)
+}
+
+// eventuallyWithin is eventually with another bound.
+func eventuallyWithin(t *testing.T, within time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {

@@ -20,18 +20,14 @@ type LeaseConfig struct {
 }
 
 // Hold runs fn while this Store holds the lease named key, shared by every
-// Store of the NATS server, until ctx ends: at most one holder at a time
+// Store of the NATS server (or cluster: the bucket has Config.Replicas
+// copies), until ctx ends: at most one holder at a time
 // runs fn (give or take one TTL after a holder loses its connection). fn's
 // context ends when the lease is lost; Hold then tries to take the lease
 // again. Hold returns once ctx has ended and fn has returned, releasing
 // the lease so that another instance takes it over at once.
 func (s *Store) Hold(ctx context.Context, key string, cfg LeaseConfig, fn func(context.Context)) {
-	if cfg.Bucket == "" {
-		cfg.Bucket = "liveorders-leases"
-	}
-	if cfg.TTL <= 0 {
-		cfg.TTL = 10 * time.Second
-	}
+	cfg.defaults()
 	tick := time.NewTicker(cfg.TTL / 3)
 	defer tick.Stop()
 	var kv jetstream.KeyValue
@@ -39,7 +35,7 @@ func (s *Store) Hold(ctx context.Context, key string, cfg LeaseConfig, fn func(c
 		if kv == nil {
 			bctx, cancel := context.WithTimeout(ctx, cfg.TTL/3)
 			var err error
-			kv, err = s.js.CreateOrUpdateKeyValue(bctx, jetstream.KeyValueConfig{Bucket: cfg.Bucket, TTL: cfg.TTL})
+			kv, err = s.leases(bctx, cfg)
 			cancel()
 			if err != nil && ctx.Err() == nil {
 				s.log.Warn("natsbus: lease bucket", "bucket", cfg.Bucket, "err", err)
@@ -63,6 +59,26 @@ func (s *Store) Hold(ctx context.Context, key string, cfg LeaseConfig, fn func(c
 		case <-tick.C:
 		}
 	}
+}
+
+func (cfg *LeaseConfig) defaults() {
+	if cfg.Bucket == "" {
+		cfg.Bucket = "liveorders-leases"
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = 10 * time.Second
+	}
+}
+
+// leases creates the lease bucket of cfg, or brings it to cfg, and
+// returns it.
+func (s *Store) leases(ctx context.Context, cfg LeaseConfig) (jetstream.KeyValue, error) {
+	kcfg := jetstream.KeyValueConfig{Bucket: cfg.Bucket, TTL: cfg.TTL, Replicas: s.replicas}
+	kv, err := s.js.CreateKeyValue(ctx, kcfg)
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		kv, err = s.js.UpdateKeyValue(ctx, kcfg)
+	}
+	return kv, err
 }
 
 // run runs fn while it renews the lease at revision rev, each call to the

@@ -2,7 +2,6 @@ package natsbus
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -17,52 +16,59 @@ import (
 
 var _ orders.Store = (*Store)(nil)
 
-// Config tunes a Store. The zero value works; every instance sharing a
-// stream must use the same Stream, Subject and starting catalogue.
-type Config struct {
-	// Stream is the JetStream stream of the log. Default "LIVEORDERS".
-	Stream string
-	// Subject is the subject prefix of the log's events. Default
-	// "liveorders.log".
-	Subject string
-	// MaxProducts is the most products a category may hold; AddProduct
-	// beyond it fails with orders.ErrCategoryFull. Default 1000.
-	MaxProducts int
-	// Logger receives the consumer's errors. Default: discarded.
-	Logger *slog.Logger
-	// PublishTimeout bounds the wait for JetStream's acknowledgement of
-	// an event; a write that gets none fails with orders.ErrUnavailable.
-	// Default 5s.
-	PublishTimeout time.Duration
-}
-
 // Store is an orders.Store whose log is a JetStream stream.
 type Store struct {
-	js      jetstream.JetStream
-	nc      *nats.Conn
-	subject string
-	max     int
-	src     string // this Store's id, in the events it publishes
-	refs    atomic.Uint64
-	log     *slog.Logger
-	timeout time.Duration
-	cc      jetstream.ConsumeContext
-	closeNC func() // set by Open: the connection (and server) the Store owns
-	status  chan nats.Status
-	watched chan struct{} // closed when watchConn returns
+	js         jetstream.JetStream
+	nc         *nats.Conn
+	stream     string
+	subject    string
+	replicas   int
+	dupWindow  time.Duration
+	snapEvery  time.Duration
+	snapEvents uint64
+	retention  time.Duration
+	bucket     string
+	max        int
+	src        string // this Store's id, in the events it publishes
+	refs       atomic.Uint64
+	log        *slog.Logger
+	timeout    time.Duration
+	base       string        // fingerprint of the starting catalogue
+	logID      string        // identity of the stream followed, see logID
+	created    time.Time     // the stream's creation time
+	following  bool          // follow was started
+	followed   chan struct{} // closed when follow returns
+	closeNC    func()        // set by Open: the connection (and server) the Store owns
+	status     chan nats.Status
+	watched    chan struct{}   // closed when watchConn returns
+	reconnect  chan struct{}   // signalled by watchConn when the connection is back
+	life       context.Context // ends when Close is called
+	end        context.CancelFunc
+	workers    sync.WaitGroup // the snapshot writer and the log checker
 
 	connMu   sync.Mutex
 	conn     context.Context // ends when the connection is lost
 	loseConn context.CancelFunc
 
+	itMu sync.Mutex
+	it   jetstream.MessagesContext // the consumer follow reads, while it does
+
+	obsMu  sync.Mutex
+	snapKV jetstream.KeyValue // the snapshot buckets, once opened
+	obs    jetstream.ObjectStore
+
 	mu       sync.Mutex
 	state    orders.State
+	logTime  time.Time         // time of the event at state.Seq
 	cats     map[string]int    // category name → index in state.Categories
 	ids      map[string][2]int // product id → category index, product index
 	addSeq   map[string]uint64 // category name → stream seq of its last product event
+	keys     orders.Keys       // keyed orders of the duplicate window
+	snapSeq  uint64            // seq of the newest snapshot known
 	watchers orders.Watchers
 	waiters  map[uint64]chan result // ref → the outcome of this Store's event
 	changed  chan struct{}          // closed and replaced when an event is applied
+	broken   error                  // set once the log can no longer be followed
 }
 
 type result struct {
@@ -70,51 +76,44 @@ type result struct {
 	err error
 }
 
-// New creates the stream if needed, replays it onto initial (which it
-// copies) and returns a Store that follows it until Close. It returns once
-// the replay has reached the end of the log as it was at the call.
+// New creates the stream if needed and returns a Store that follows it
+// until Close, holding initial (which it copies) plus the log: it starts
+// from the newest snapshot that covers the log's beginning and replays the
+// events after it. It returns once the replay has reached the end of the
+// log as it was at the call.
 func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (*Store, error) {
 	if err := initial.Check(); err != nil {
 		return nil, fmt.Errorf("natsbus: %w", err)
 	}
-	if cfg.Stream == "" {
-		cfg.Stream = "LIVEORDERS"
-	}
-	if cfg.Subject == "" {
-		cfg.Subject = "liveorders.log"
-	}
-	if cfg.MaxProducts <= 0 {
-		cfg.MaxProducts = 1000
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.PublishTimeout <= 0 {
-		cfg.PublishTimeout = 5 * time.Second
+	if err := cfg.defaults(); err != nil {
+		return nil, err
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: %w", err)
 	}
 	s := &Store{
-		js: js, nc: nc, subject: cfg.Subject, max: cfg.MaxProducts, src: nuid.Next(), log: cfg.Logger,
-		timeout: cfg.PublishTimeout,
-		state:   initial.Clone(),
-		cats:    make(map[string]int),
-		ids:     make(map[string][2]int),
-		addSeq:  make(map[string]uint64),
-		waiters: make(map[uint64]chan result),
-		changed: make(chan struct{}),
+		js: js, nc: nc, stream: cfg.Stream, subject: cfg.Subject, replicas: cfg.Replicas,
+		dupWindow: cfg.DuplicateWindow, snapEvery: cfg.SnapshotInterval, snapEvents: cfg.SnapshotEvents,
+		retention: cfg.Retention, bucket: cfg.SnapshotBucket,
+		max: cfg.MaxProducts, src: nuid.Next(), log: cfg.Logger, timeout: cfg.PublishTimeout,
+		base:      fingerprint(initial),
+		state:     initial.Clone(),
+		addSeq:    make(map[string]uint64),
+		keys:      orders.Keys{Window: cfg.DuplicateWindow + keyMargin},
+		waiters:   make(map[uint64]chan result),
+		changed:   make(chan struct{}),
+		reconnect: make(chan struct{}, 1),
+		followed:  make(chan struct{}),
 	}
-	for ci, c := range s.state.Categories {
+	s.state.Seq = 0
+	for _, c := range s.state.Categories {
 		if !validToken(c.Prefix) {
 			return nil, fmt.Errorf("natsbus: category %q: prefix %q cannot be a subject token", c.Name, c.Prefix)
 		}
-		s.cats[c.Name] = ci
-		for pi, p := range c.Products {
-			s.ids[p.ID] = [2]int{ci, pi}
-		}
 	}
+	s.index()
+	s.life, s.end = context.WithCancel(context.Background())
 	s.conn, s.loseConn = context.WithCancel(context.Background())
 	s.status = nc.StatusChanged(nats.CONNECTED, nats.RECONNECTING, nats.DISCONNECTED, nats.CLOSED)
 	s.watched = make(chan struct{})
@@ -123,42 +122,72 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 		s.Close()
 		return nil, err
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:      cfg.Stream,
-		Subjects:  []string{cfg.Subject + ".>"},
-		Storage:   jetstream.FileStorage,
-		Retention: jetstream.LimitsPolicy,
-	})
+	stream, err := s.openStream(ctx)
 	if err != nil {
-		return fail(fmt.Errorf("natsbus: create stream %s: %w", cfg.Stream, unavailable(err)))
+		return fail(err)
 	}
-	last := stream.CachedInfo().State.LastSeq
-	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{cfg.Subject + ".>"},
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	})
+	info := stream.CachedInfo()
+	s.logID, s.created = logID(info.Created), info.Created
+	if s.snapEvery > 0 {
+		// The writer's buckets are made now, not at some later moment
+		// that could be the Store's (or the server's) closing.
+		var lease LeaseConfig
+		lease.defaults()
+		if _, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return s.leases(ctx, lease) }); err != nil {
+			return fail(fmt.Errorf("natsbus: lease bucket %s: %w", lease.Bucket, unavailable(err)))
+		}
+		if _, _, err := s.snapshotBuckets(ctx); err != nil {
+			return fail(err)
+		}
+	}
+	snap, err := s.loadSnapshot(ctx, info.State.LastSeq)
 	if err != nil {
-		return fail(fmt.Errorf("natsbus: consumer: %w", unavailable(err)))
+		return fail(err)
 	}
-	s.cc, err = cons.Consume(s.receive, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-		s.log.Warn("natsbus: consumer", "err", err)
-	}))
-	if err != nil {
-		return fail(fmt.Errorf("natsbus: consume: %w", unavailable(err)))
+	if snap != nil {
+		s.restore(snap)
 	}
+	from := s.state.Seq + 1
+	if first := info.State.FirstSeq; first > from && info.State.LastSeq >= from {
+		return fail(fmt.Errorf("natsbus: stream %s starts at seq %d (the events before were purged) and no snapshot of this catalogue covers seq %d: %w",
+			s.stream, first, first-1, ErrLogReset))
+	}
+	s.following = true
+	go s.follow()
+	last := info.State.LastSeq
 	if err := s.await(ctx, func() bool { return s.state.Seq >= last }); err != nil {
-		return fail(fmt.Errorf("natsbus: replay the log to %d: %w", last, err))
+		return fail(fmt.Errorf("natsbus: replay the log from %d to %d: %w", from, last, err))
+	}
+	s.workers.Go(func() { s.checkLog(s.life) })
+	if s.snapEvery > 0 {
+		s.workers.Go(func() {
+			s.Hold(s.life, "snapshot-"+s.stream, LeaseConfig{}, s.writeSnapshots)
+		})
 	}
 	return s, nil
+}
+
+// index rebuilds the lookups of s.state; s.mu is held or s not yet shared.
+func (s *Store) index() {
+	s.cats = make(map[string]int)
+	s.ids = make(map[string][2]int)
+	for ci, c := range s.state.Categories {
+		s.cats[c.Name] = ci
+		for pi, p := range c.Products {
+			s.ids[p.ID] = [2]int{ci, pi}
+		}
+	}
 }
 
 // Close stops following the log and waits until no event is being applied.
 // Watchers get no update after it returns.
 // A Store made by Open then closes its connection and embedded server.
 func (s *Store) Close() {
-	if s.cc != nil {
-		s.cc.Stop()
-		<-s.cc.Closed()
+	s.end()
+	s.workers.Wait()
+	if s.following {
+		s.restartConsumer() // follow sees the Store closed and returns
+		<-s.followed
 	}
 	s.nc.RemoveStatusListener(s.status)
 	<-s.watched
@@ -167,32 +196,57 @@ func (s *Store) Close() {
 	}
 }
 
+// Ready reports why the Store cannot serve: nil while it follows its log,
+// an error wrapping ErrLogReset once the log was reset under it (see
+// ErrLogReset). A lost connection is not reported: writes then fail with
+// orders.ErrUnavailable until it is back, and reads go on.
+func (s *Store) Ready() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.broken
+}
+
 // Watch implements orders.Store.
 func (s *Store) Watch(ctx context.Context, apply func(orders.Update)) (orders.State, error) {
+	if err := s.Ready(); err != nil {
+		return orders.State{}, unavailable(err)
+	}
 	return s.watchers.Watch(ctx, &s.mu, &s.state, apply)
 }
 
 // PlaceOrder implements orders.Store. The update it returns is the one its
 // event produced once folded, so Total counts every earlier event of the
-// log.
-func (s *Store) PlaceOrder(ctx context.Context, id string, amount int64) (orders.Update, error) {
+// log. A key is the event's Nats-Msg-Id: JetStream stores one event per
+// key within Config.DuplicateWindow, and a retry is answered from the fold
+// with the update of the event it duplicates.
+func (s *Store) PlaceOrder(ctx context.Context, o orders.Order) (orders.Update, error) {
 	if err := ctx.Err(); err != nil {
 		return orders.Update{}, err
 	}
+	if err := orders.CheckKey(o.Key); err != nil {
+		return orders.Update{}, fmt.Errorf("place order %q: %w", o.ID, err)
+	}
 	s.mu.Lock()
-	at, ok := s.ids[id]
+	at, ok := s.ids[o.ID]
 	var prefix string
 	if ok {
 		prefix = s.state.Categories[at[0]].Prefix
 	}
 	s.mu.Unlock()
 	if !ok {
-		return orders.Update{}, fmt.Errorf("place order %q: %w", id, orders.ErrUnknownProduct)
+		return orders.Update{}, fmt.Errorf("place order %q: %w", o.ID, orders.ErrUnknownProduct)
 	}
-	e := event{Kind: kindOrder, ID: id, Amount: amount}
-	u, err := s.append(ctx, s.subject+".order."+prefix, e)
+	e := event{Kind: kindOrder, ID: o.ID, Amount: o.Amount, Key: o.Key}
+	var opts []jetstream.PublishOpt
+	if o.Key != "" {
+		opts = append(opts, jetstream.WithMsgID(o.Key))
+	}
+	u, err := s.append(ctx, s.subject+".order."+prefix, e, opts...)
 	if err != nil {
-		return orders.Update{}, fmt.Errorf("place order %q: %w", id, err)
+		if o.Key != "" {
+			return orders.Update{}, fmt.Errorf("place order %q with key %q: %w", o.ID, o.Key, err)
+		}
+		return orders.Update{}, fmt.Errorf("place order %q: %w", o.ID, err)
 	}
 	return u, nil
 }
@@ -231,187 +285,4 @@ func (s *Store) AddProduct(ctx context.Context, category string, np orders.NewPr
 			return orders.Update{}, fmt.Errorf("add product to %q: %w", category, unavailable(err))
 		}
 	}
-}
-
-// append publishes e and waits until the fold has applied it, returning
-// the update it made.
-func (s *Store) append(ctx context.Context, subject string, e event, opts ...jetstream.PublishOpt) (orders.Update, error) {
-	s.connMu.Lock()
-	conn := s.conn
-	s.connMu.Unlock()
-	if st := s.nc.Status(); st != nats.CONNECTED || conn.Err() != nil {
-		return orders.Update{}, fmt.Errorf("%w: nats connection %s", orders.ErrUnavailable, st)
-	}
-	e.Src, e.Ref = s.src, s.refs.Add(1)
-	data, err := e.marshal()
-	if err != nil {
-		return orders.Update{}, err
-	}
-	ch := make(chan result, 1)
-	s.mu.Lock()
-	s.waiters[e.Ref] = ch
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.waiters, e.Ref)
-		s.mu.Unlock()
-	}()
-	// The acknowledgement is awaited no longer than the timeout, nor past
-	// the loss of the connection: a write fails fast rather than hang.
-	pctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	defer context.AfterFunc(conn, cancel)()
-	if _, err := s.js.Publish(pctx, subject, data, opts...); err != nil {
-		if isConflict(err) {
-			return orders.Update{}, err
-		}
-		if conn.Err() != nil {
-			err = fmt.Errorf("nats connection lost: %w", err)
-		}
-		return orders.Update{}, unavailable(err)
-	}
-	// Acknowledged: the event is in the log. Wait for the fold to reach it.
-	select {
-	case r := <-ch:
-		return r.u, r.err
-	case <-ctx.Done():
-		return orders.Update{}, fmt.Errorf("%w: acknowledged but not yet applied: %w", orders.ErrUnavailable, ctx.Err())
-	}
-}
-
-// watchConn keeps s.conn: a context that ends when the connection is lost,
-// renewed when it is back. It returns when Close removes the listener.
-func (s *Store) watchConn() {
-	defer close(s.watched)
-	for st := range s.status {
-		s.connMu.Lock()
-		if st == nats.CONNECTED {
-			if s.conn.Err() != nil {
-				s.conn, s.loseConn = context.WithCancel(context.Background())
-			}
-		} else {
-			s.loseConn()
-		}
-		s.connMu.Unlock()
-	}
-	s.connMu.Lock()
-	s.loseConn()
-	s.connMu.Unlock()
-}
-
-// receive is the consumer's callback: it applies one event of the log.
-func (s *Store) receive(msg jetstream.Msg) {
-	meta, err := msg.Metadata()
-	if err != nil {
-		s.log.Error("natsbus: event without metadata", "subject", msg.Subject(), "err", err)
-		return
-	}
-	var e event
-	decodeErr := e.unmarshal(msg.Data())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	seq := meta.Sequence.Stream
-	if seq <= s.state.Seq {
-		return // already applied
-	}
-	var r result
-	if decodeErr != nil {
-		r.err = fmt.Errorf("natsbus: event %d: %w", seq, decodeErr)
-	} else {
-		r.u, r.err = s.fold(seq, e)
-	}
-	s.state.Seq = seq
-	if r.err == nil {
-		s.watchers.Publish(r.u)
-	} else {
-		s.log.Warn("natsbus: event ignored", "seq", seq, "err", r.err)
-	}
-	if e.Src == s.src {
-		if ch := s.waiters[e.Ref]; ch != nil {
-			ch <- r
-		}
-	}
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
-
-// fold applies e, the event at seq, to the state; s.mu is held. It
-// depends on nothing but the log, so that every instance folds alike.
-func (s *Store) fold(seq uint64, e event) (orders.Update, error) {
-	switch e.Kind {
-	case kindOrder:
-		at, ok := s.ids[e.ID]
-		if !ok {
-			return orders.Update{}, fmt.Errorf("event %d: %q: %w", seq, e.ID, orders.ErrUnknownProduct)
-		}
-		c := &s.state.Categories[at[0]]
-		p := &c.Products[at[1]]
-		p.Total += e.Amount
-		p.Seq = seq
-		return orders.Update{Seq: seq, Category: c.Name, ID: p.ID, Total: p.Total}, nil
-	case kindProduct:
-		ci, ok := s.cats[e.Category]
-		if !ok {
-			return orders.Update{}, fmt.Errorf("event %d: %q: %w", seq, e.Category, orders.ErrUnknownCategory)
-		}
-		c := &s.state.Categories[ci]
-		s.addSeq[c.Name] = seq
-		if want := c.NextID(); e.ID != want {
-			return orders.Update{}, fmt.Errorf("event %d: product id %q is not the next one, %q", seq, e.ID, want)
-		}
-		p := orders.Product{ID: e.ID, Name: e.Name, RRP: e.RRP, Info: e.Info}
-		c.Products = append(c.Products, orders.ProductState{Product: p, Seq: seq})
-		s.ids[p.ID] = [2]int{ci, len(c.Products) - 1}
-		return orders.Update{Seq: seq, Category: c.Name, ID: p.ID, Product: &p}, nil
-	}
-	return orders.Update{}, fmt.Errorf("event %d: unknown kind %q", seq, e.Kind)
-}
-
-// await waits until ok, called with s.mu held, is true or ctx ends.
-func (s *Store) await(ctx context.Context, ok func() bool) error {
-	for {
-		s.mu.Lock()
-		done, changed := ok(), s.changed
-		s.mu.Unlock()
-		if done {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// unavailable marks err, a failure to reach JetStream, as
-// orders.ErrUnavailable.
-func unavailable(err error) error {
-	if err == nil || errors.Is(err, orders.ErrUnavailable) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", orders.ErrUnavailable, err)
-}
-
-// isConflict reports whether err is JetStream refusing a publish whose
-// expected last sequence is not the subject's.
-func isConflict(err error) bool {
-	var apiErr *jetstream.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
-}
-
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r <= ' ' || r == '.' || r == '*' || r == '>' || r > 0x7e {
-			return false
-		}
-	}
-	return true
 }

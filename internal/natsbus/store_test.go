@@ -37,7 +37,7 @@ func TestTwoStoresAgree(t *testing.T) {
 	if _, err := b.Watch(ctx, func(u orders.Update) { seen <- u }); err != nil {
 		t.Fatal(err)
 	}
-	ua, err := a.PlaceOrder(ctx, "A1", 4)
+	ua, err := a.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestTwoStoresAgree(t *testing.T) {
 			t.Fatalf("b did not see %+v", want)
 		}
 	}
-	ub, err := b.PlaceOrder(ctx, "A1", 1)
+	ub, err := b.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1})
 	if err != nil || ub.Total != 3+4+1 {
 		t.Fatalf("b.PlaceOrder = %+v, %v, want total 8", ub, err)
 	}
@@ -90,7 +90,7 @@ func TestReplayAfterRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		for range 20 {
-			if last, err = s.PlaceOrder(ctx, "B2", 2); err != nil {
+			if last, err = s.PlaceOrder(ctx, orders.Order{ID: "B2", Amount: 2}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -122,7 +122,7 @@ func TestEmbedKeepsState(t *testing.T) {
 	s, stop := open()
 	p, err := s.AddProduct(ctx, "electronics", orders.NewProduct{Name: "Kettle", RRP: "1.00"})
 	if err == nil {
-		_, err = s.PlaceOrder(ctx, p.ID, 9)
+		_, err = s.PlaceOrder(ctx, orders.Order{ID: p.ID, Amount: 9})
 	}
 	stop()
 	if err != nil {
@@ -151,13 +151,13 @@ func TestServerRestart(t *testing.T) {
 	if _, err := s.Watch(ctx, func(u orders.Update) { seen <- u }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PlaceOrder(ctx, "A1", 1); err != nil {
+	if _, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1}); err != nil {
 		t.Fatal(err)
 	}
 	n.Stop()
 	start := time.Now()
 	for {
-		_, err := s.PlaceOrder(ctx, "A1", 1)
+		_, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1})
 		if errors.Is(err, orders.ErrUnavailable) {
 			break
 		}
@@ -178,7 +178,7 @@ func TestServerRestart(t *testing.T) {
 	var u orders.Update
 	for {
 		var err error
-		if u, err = s.PlaceOrder(ctx, "A1", 1); err == nil {
+		if u, err = s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1}); err == nil {
 			break
 		}
 		if !errors.Is(err, orders.ErrUnavailable) || ctx.Err() != nil {

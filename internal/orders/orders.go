@@ -6,6 +6,8 @@ package orders
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 )
 
 // Errors a Store returns. Callers map them to wire codes at the edge.
@@ -14,7 +16,49 @@ var (
 	ErrUnknownProduct  = errors.New("orders: unknown product")
 	ErrCategoryFull    = errors.New("orders: category full")
 	ErrUnavailable     = errors.New("orders: store unavailable")
+	// ErrKeyReused is an order whose idempotency key was given, within the
+	// store's window, to a different order (another product or amount).
+	ErrKeyReused = errors.New("orders: idempotency key already used for a different order")
+	// ErrInvalidKey is an idempotency key that CheckKey refuses.
+	ErrInvalidKey = errors.New("orders: invalid idempotency key")
 )
+
+// Idempotency keys.
+const (
+	// MaxKeyLen is the longest idempotency key, in bytes.
+	MaxKeyLen = 64
+	// DefaultKeyWindow is how long a store remembers a key unless
+	// configured otherwise: a retry later than that is a new order.
+	DefaultKeyWindow = 10 * time.Minute
+)
+
+// Order adds Amount to the total of product ID.
+//
+// Key, when not empty, makes the order idempotent: every call with the same
+// Key within the store's window (each store states it) is applied once, and
+// each gets the Update of the first application, whichever instance
+// answers it. The same Key with a different ID or Amount is refused with
+// ErrKeyReused. An empty Key places a new order every time.
+type Order struct {
+	ID     string
+	Amount int64
+	Key    string
+}
+
+// CheckKey reports an idempotency key longer than MaxKeyLen or holding
+// anything but visible ASCII characters (no spaces, no control
+// characters), wrapping ErrInvalidKey. The empty key is valid: no key.
+func CheckKey(key string) error {
+	if len(key) > MaxKeyLen {
+		return fmt.Errorf("%w: longer than %d bytes", ErrInvalidKey, MaxKeyLen)
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < '!' || c > '~' {
+			return fmt.Errorf("%w: byte %d (%#x) is not a visible ASCII character", ErrInvalidKey, i, c)
+		}
+	}
+	return nil
+}
 
 // Product is an entry of the catalogue.
 type Product struct {
@@ -71,9 +115,10 @@ type Store interface {
 	// Watch returns the state as of now and then calls apply with every
 	// later update, in log order and never concurrently, until ctx ends.
 	Watch(ctx context.Context, apply func(Update)) (State, error)
-	// PlaceOrder adds amount to the total of product id. The returned
-	// update is acknowledged: it survives whatever the store survives.
-	PlaceOrder(ctx context.Context, id string, amount int64) (Update, error)
+	// PlaceOrder adds o.Amount to the total of product o.ID, once per
+	// o.Key (see Order). The returned update is acknowledged: it survives
+	// whatever the store survives.
+	PlaceOrder(ctx context.Context, o Order) (Update, error)
 	// AddProduct appends p to category with the next id of its sequence
 	// and a total of 0.
 	AddProduct(ctx context.Context, category string, p NewProduct) (Update, error)

@@ -57,13 +57,14 @@ type route struct {
 	ID           string // operationId
 	Tag          string // the group the route is listed in
 	Params       []param
-	Body         string // the definition of the request body, if any
-	BodyOptional bool   // an empty body is accepted (and changes nothing)
-	Answer       string // the success body: "Name" or "Name[]" of a definition, or "" for none
-	Type         string // the success body's media type; default application/json
-	Status       int    // the success status; default 200
-	Location     bool   // the success answer has a Location header
-	ETag         bool   // answers carry an ETag and honour If-None-Match with 304
+	Headers      []param // optional request headers the route reads
+	Body         string  // the definition of the request body, if any
+	BodyOptional bool    // an empty body is accepted (and changes nothing)
+	Answer       string  // the success body: "Name" or "Name[]" of a definition, or "" for none
+	Type         string  // the success body's media type; default application/json
+	Status       int     // the success status; default 200
+	Location     bool    // the success answer has a Location header
+	ETag         bool    // answers carry an ETag and honour If-None-Match with 304
 	// Scope is what the route asks of a bearer token when the server is
 	// configured to check them: a scope ("orders:write"), "read" (a token
 	// of any scope, only with -auth-public-read=false), or "" (none).
@@ -72,7 +73,8 @@ type route struct {
 	Note     string
 }
 
-// param is a path parameter and the definition its values match.
+// param is a path parameter or a request header and the definition its
+// values match.
 type param struct {
 	Name, Def, Description string
 }
@@ -99,6 +101,10 @@ var (
 	categoryParam = param{Name: "category", Def: "Category", Description: "A category name."}
 	productParam  = param{Name: "id", Def: "ProductID", Description: "A product id."}
 )
+
+// idempotencyHeader makes an order idempotent.
+var idempotencyHeader = param{Name: "Idempotency-Key", Def: "IdempotencyKey",
+	Description: "The order's idempotency key: a retry with the same key is answered with the first total instead of placing the order again."}
 
 // liveorders is the protocol of this repository.
 var liveorders = protocol{
@@ -145,9 +151,9 @@ var liveorders = protocol{
 			Answer: "Product", Problems: []problem{{404, []string{"unknown_category", "unknown_product", "not_found"}}, forbiddenOrigin, internal},
 			Note: "One product."},
 		{Method: "POST", Path: "/orders/{id}", ID: "placeOrder", Scope: "orders:write", Tag: "orders", Params: []param{productParam},
-			Body: "OrderInput", Answer: "OrderTotal",
-			Problems: []problem{badBody, {404, []string{"unknown_product"}}, tooLarge, notJSON, storeDown, forbiddenOrigin, internal},
-			Note:     "Places an order; answers the product's new total."},
+			Headers: []param{idempotencyHeader}, Body: "OrderInput", Answer: "OrderTotal",
+			Problems: []problem{badBody, {404, []string{"unknown_product"}}, {409, []string{"idempotency_conflict"}}, tooLarge, notJSON, storeDown, forbiddenOrigin, internal},
+			Note:     "Places an order; answers the product's new total. With an Idempotency-Key header, a retry is answered with the first total instead of placing the order again; the key given to another order is 409 idempotency_conflict."},
 		{Method: "GET", Path: "/orders/{category}", ID: "openOrdersSocket", Scope: "read", Tag: "orders", Params: []param{categoryParam},
 			Answer: "WebSocket", Status: 101,
 			Problems: []problem{{404, []string{"unknown_category"}}, {426, []string{"upgrade_required"}}, {503, []string{"overloaded"}}, forbiddenOrigin, internal},
@@ -156,7 +162,7 @@ var liveorders = protocol{
 			Problems: []problem{forbiddenOrigin, internal}, Note: "Category names in display order."},
 		{Method: "GET", Path: "/healthz", ID: "healthz", Tag: "operations", Answer: "Health", Problems: []problem{forbiddenOrigin}, Note: "Liveness."},
 		{Method: "GET", Path: "/readyz", ID: "readyz", Tag: "operations", Answer: "Health", Problems: []problem{forbiddenOrigin},
-			Note: "Readiness: 503 once shutdown begins."},
+			Note: "Readiness: 503 once shutdown begins, or while the instance cannot follow the shared log (its cause in the answer)."},
 		{Method: "GET", Path: "/metrics", ID: "metrics", Tag: "operations", Type: "text/plain", Problems: []problem{forbiddenOrigin},
 			Note: "Prometheus metrics."},
 		{Method: "GET", Path: "/schemas/v1/", ID: "listSchemas", Tag: "contract", Answer: "SchemaEntry[]", ETag: true, Note: "The list of schema files."},

@@ -46,8 +46,15 @@ type Config struct {
 	Store orders.Store
 	// DataDir keeps the state in an embedded NATS JetStream there.
 	DataDir string
-	// NATS joins the instances sharing a NATS JetStream server at its URL.
+	// NATS joins the instances sharing a NATS JetStream server at its URL,
+	// with its credentials.
 	NATS natsbus.Options
+	// NATSStore tunes the NATS store (replicas, snapshots, retention);
+	// New fills in Logger, MaxProducts and DuplicateWindow.
+	NATSStore natsbus.Config
+	// KeyWindow is how long either store remembers an order's idempotency
+	// key. Default orders.DefaultKeyWindow.
+	KeyWindow time.Duration
 	// MaxProducts is the most products a category may hold (default 1000).
 	MaxProducts int
 	// Simulate is the interval of the simulated orders; 0 turns them off.
@@ -162,7 +169,7 @@ func (s *Server) openStore(ctx context.Context, cfg Config) (*natsbus.Store, err
 		}
 	}
 	if cfg.DataDir == "" && cfg.NATS.URL == "" {
-		ms, err := memstore.New(state, memstore.Config{MaxProducts: cfg.MaxProducts})
+		ms, err := memstore.New(state, memstore.Config{MaxProducts: cfg.MaxProducts, KeyWindow: cfg.KeyWindow})
 		if err != nil {
 			return nil, err
 		}
@@ -176,7 +183,9 @@ func (s *Server) openStore(ctx context.Context, cfg Config) (*natsbus.Store, err
 	opts.DataDir = cfg.DataDir
 	octx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
-	shared, err := natsbus.Open(octx, opts, state, natsbus.Config{Logger: cfg.Logger, MaxProducts: cfg.MaxProducts})
+	ncfg := cfg.NATSStore
+	ncfg.Logger, ncfg.MaxProducts, ncfg.DuplicateWindow = cfg.Logger, cfg.MaxProducts, cfg.KeyWindow
+	shared, err := natsbus.Open(octx, opts, state, ncfg)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}

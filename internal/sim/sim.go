@@ -20,7 +20,7 @@ import (
 
 // Placer places an order; orders.Store satisfies it.
 type Placer interface {
-	PlaceOrder(ctx context.Context, id string, amount int64) (orders.Update, error)
+	PlaceOrder(ctx context.Context, o orders.Order) (orders.Update, error)
 }
 
 // Config tunes a Sim.
@@ -158,7 +158,7 @@ func (s *Sim) Step(ctx context.Context) (orders.Update, bool) {
 	id := ids[s.rng.IntN(len(ids))]
 	amount := int64(1 + s.rng.IntN(7))
 	s.mu.Unlock()
-	u, err := s.place.PlaceOrder(ctx, id, amount)
+	u, err := s.place.PlaceOrder(ctx, orders.Order{ID: id, Amount: amount})
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn("simulated order failed", "id", id, "err", err)

@@ -9,6 +9,7 @@ import (
 	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/hub"
+	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/ws"
 )
 
@@ -101,12 +102,15 @@ func (s *Session) placeOrder(c api.PlaceOrder) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.e.life, storeTimeout)
-	u, err := s.e.cfg.Store.PlaceOrder(ctx, string(c.Payload.ID), int64(c.Payload.Amount))
+	u, err := s.e.cfg.Store.PlaceOrder(ctx, orders.Order{ID: string(c.Payload.ID), Amount: int64(c.Payload.Amount), Key: string(c.Payload.Key)})
 	cancel()
 	if err != nil {
 		e := &api.Error{Code: s.e.cfg.ErrorCode(err), Ref: c.Ref, Message: err.Error()}
-		if e.Code == api.ErrorCodeUnknownProduct {
+		switch e.Code {
+		case api.ErrorCodeUnknownProduct:
 			e.Details = []api.ErrorDetail{{Pointer: "/payload/id", Reason: "is not a product of the catalogue"}}
+		case api.ErrorCodeIdempotencyConflict:
+			e.Details = []api.ErrorDetail{{Pointer: "/payload/key", Reason: "was given to a different order"}}
 		}
 		if e.Code == api.ErrorCodeInternal {
 			s.e.log.Error("place order", "session", s.id, "err", err)

@@ -118,7 +118,7 @@ func TestConcurrentClientsSwitchingWhileOrdersFlow(t *testing.T) {
 			defer producers.Done()
 			rng := rand.New(rand.NewPCG(uint64(g), 7))
 			for ctx.Err() == nil {
-				_, _ = srv.Store.PlaceOrder(ctx, ids[rng.IntN(len(ids))], int64(1+rng.IntN(5)))
+				_, _ = srv.Store.PlaceOrder(ctx, orders.Order{ID: ids[rng.IntN(len(ids))], Amount: int64(1 + rng.IntN(5))})
 			}
 		}()
 	}

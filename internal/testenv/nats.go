@@ -20,6 +20,8 @@ const natsReady = 10 * time.Second
 type NATSServer struct {
 	// URL is nats://127.0.0.1:PORT; it stays the same across restarts.
 	URL string
+	// Name is the server's name (a cluster node's, such as "n1").
+	Name string
 
 	t    testing.TB
 	opts server.Options
@@ -30,6 +32,13 @@ type NATSServer struct {
 // shuts it down when the test ends.
 func NATS(t testing.TB) *NATSServer {
 	t.Helper()
+	return NATSWith(t, nil)
+}
+
+// NATSWith is NATS with options adjusted by configure before the start,
+// such as authentication or TLS the clients must satisfy.
+func NATSWith(t testing.TB, configure func(*server.Options)) *NATSServer {
+	t.Helper()
 	n := &NATSServer{t: t, opts: server.Options{
 		Host:      "127.0.0.1",
 		Port:      server.RANDOM_PORT,
@@ -38,6 +47,9 @@ func NATS(t testing.TB) *NATSServer {
 		NoLog:     true,
 		NoSigs:    true,
 	}}
+	if configure != nil {
+		configure(&n.opts)
+	}
 	n.Start()
 	n.opts.Port = n.srv.Addr().(*net.TCPAddr).Port
 	n.URL = n.srv.ClientURL()
@@ -66,7 +78,8 @@ func (n *NATSServer) Start() {
 }
 
 // Stop shuts the server down and waits for it; it is safe to call more
-// than once.
+// than once. A cluster node stopped this way hands its leaderships over
+// first; see Cluster.Kill for a crash.
 func (n *NATSServer) Stop() {
 	if n.srv == nil {
 		return
@@ -83,11 +96,19 @@ func (n *NATSServer) Restart() {
 	n.Start()
 }
 
+// Server returns the running server, nil while it is stopped.
+func (n *NATSServer) Server() *server.Server { return n.srv }
+
 // Store connects a new natsbus store holding st to the server, the way an
 // instance started with -nats-url does, and closes it when the test ends.
 func (n *NATSServer) Store(t testing.TB, st orders.State, cfg natsbus.Config) *natsbus.Store {
 	t.Helper()
-	nc, err := natsbus.Dial(n.URL, t.Name())
+	return dialStore(t, n.URL, st, cfg)
+}
+
+func dialStore(t testing.TB, url string, st orders.State, cfg natsbus.Config) *natsbus.Store {
+	t.Helper()
+	nc, err := natsbus.Dial(url, t.Name())
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}

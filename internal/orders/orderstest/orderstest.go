@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func Run(t *testing.T, open func(t *testing.T, st orders.State) orders.Store) {
 		ctx := testCtx(t)
 		var last uint64
 		for i, want := range []int64{5, 12, 13} {
-			u, err := s.PlaceOrder(ctx, "A1", []int64{2, 7, 1}[i])
+			u, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: []int64{2, 7, 1}[i]})
 			if err != nil {
 				t.Fatalf("PlaceOrder: %v", err)
 			}
@@ -76,7 +77,7 @@ func Run(t *testing.T, open func(t *testing.T, st orders.State) orders.Store) {
 	t.Run("UnknownProductAndCategory", func(t *testing.T) {
 		s := open(t, State())
 		ctx := testCtx(t)
-		if _, err := s.PlaceOrder(ctx, "Z9", 1); !errors.Is(err, orders.ErrUnknownProduct) {
+		if _, err := s.PlaceOrder(ctx, orders.Order{ID: "Z9", Amount: 1}); !errors.Is(err, orders.ErrUnknownProduct) {
 			t.Errorf("PlaceOrder(Z9) error = %v, want ErrUnknownProduct", err)
 		}
 		if _, err := s.AddProduct(ctx, "toys", orders.NewProduct{Name: "Ball", RRP: "1.00"}); !errors.Is(err, orders.ErrUnknownCategory) {
@@ -91,7 +92,7 @@ func Run(t *testing.T, open func(t *testing.T, st orders.State) orders.Store) {
 	t.Run("WatchGivesStateThenOrderedUpdates", func(t *testing.T) {
 		s := open(t, State())
 		ctx := testCtx(t)
-		before, err := s.PlaceOrder(ctx, "B1", 4)
+		before, err := s.PlaceOrder(ctx, orders.Order{ID: "B1", Amount: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +103,7 @@ func Run(t *testing.T, open func(t *testing.T, st orders.State) orders.Store) {
 		}
 		var placed []orders.Update
 		for _, id := range []string{"A1", "B1", "A2", "A1"} {
-			u, err := s.PlaceOrder(ctx, id, 1)
+			u, err := s.PlaceOrder(ctx, orders.Order{ID: id, Amount: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +135,7 @@ func Run(t *testing.T, open func(t *testing.T, st orders.State) orders.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := s.PlaceOrder(ctx, a.ID, 6)
+		u, err := s.PlaceOrder(ctx, orders.Order{ID: a.ID, Amount: 6})
 		if err != nil {
 			t.Fatalf("PlaceOrder(%s): %v", a.ID, err)
 		}
@@ -158,7 +159,7 @@ func Run(t *testing.T, open func(t *testing.T, st orders.State) orders.Store) {
 			wg.Go(func() {
 				for i := range each {
 					id := []string{"A1", "A2", "B1"}[(w+i)%3]
-					u, err := s.PlaceOrder(ctx, id, int64(1+i%5))
+					u, err := s.PlaceOrder(ctx, orders.Order{ID: id, Amount: int64(1 + i%5)})
 					if err != nil {
 						errs <- err
 						return
@@ -190,6 +191,124 @@ func Run(t *testing.T, open func(t *testing.T, st orders.State) orders.Store) {
 			if got := total(st, id); got != w {
 				t.Errorf("total of %s = %d, want %d", id, got, w)
 			}
+		}
+	})
+
+	t.Run("KeyedRetryAppliedOnce", func(t *testing.T) {
+		s := open(t, State())
+		ctx := testCtx(t)
+		w := watch(t, s)
+		o := orders.Order{ID: "A1", Amount: 2, Key: "retry-1"}
+		first, err := s.PlaceOrder(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.PlaceOrder(ctx, o)
+		if err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+		if again != first {
+			t.Fatalf("retry = %+v, want the first answer %+v", again, first)
+		}
+		plain, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain.Total != 3+2+1 {
+			t.Fatalf("next order's total %d, want 6: the retry was applied again", plain.Total)
+		}
+		// A later retry still gets the first answer, not the current total.
+		late, err := s.PlaceOrder(ctx, o)
+		if err != nil || late != first {
+			t.Fatalf("late retry = %+v, %v, want %+v", late, err, first)
+		}
+		got := w.next(t, 2)
+		if got[0].Seq != first.Seq || got[1].Seq != plain.Seq {
+			t.Fatalf("watcher saw seqs %d, %d, want %d, %d (one update per application)", got[0].Seq, got[1].Seq, first.Seq, plain.Seq)
+		}
+		if st := watchState(t, s); total(st, "A1") != 6 || st.Seq != plain.Seq {
+			t.Fatalf("state A1 %d at seq %d, want 6 at seq %d", total(st, "A1"), st.Seq, plain.Seq)
+		}
+	})
+
+	t.Run("KeyReusedForAnotherOrder", func(t *testing.T) {
+		s := open(t, State())
+		ctx := testCtx(t)
+		if _, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 2, Key: "k"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []orders.Order{{ID: "A1", Amount: 3, Key: "k"}, {ID: "A2", Amount: 2, Key: "k"}} {
+			if u, err := s.PlaceOrder(ctx, o); !errors.Is(err, orders.ErrKeyReused) {
+				t.Errorf("PlaceOrder(%+v) = %+v, %v, want ErrKeyReused", o, u, err)
+			}
+		}
+		st := watchState(t, s)
+		if total(st, "A1") != 5 || total(st, "A2") != 0 {
+			t.Fatalf("A1 %d A2 %d, want 5 and 0: a refused order was applied", total(st, "A1"), total(st, "A2"))
+		}
+	})
+
+	t.Run("ConcurrentRetriesOneApplication", func(t *testing.T) {
+		s := open(t, State())
+		ctx := testCtx(t)
+		const n = 8
+		answers := make(chan orders.Update, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				u, err := s.PlaceOrder(ctx, orders.Order{ID: "B1", Amount: 4, Key: "together"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				answers <- u
+			})
+		}
+		wg.Wait()
+		close(answers)
+		var first orders.Update
+		for u := range answers {
+			if first.Seq == 0 {
+				first = u
+			}
+			if u != first || u.Total != 105 {
+				t.Errorf("answers %+v and %+v, want one answer with total 105", first, u)
+			}
+		}
+		if got := total(watchState(t, s), "B1"); got != 105 {
+			t.Fatalf("B1 total %d, want 105", got)
+		}
+	})
+
+	t.Run("DistinctKeysAndNoKeyEachApply", func(t *testing.T) {
+		s := open(t, State())
+		ctx := testCtx(t)
+		seqs := make(map[uint64]bool)
+		for _, key := range []string{"a", "b", "", ""} {
+			u, err := s.PlaceOrder(ctx, orders.Order{ID: "A2", Amount: 1, Key: key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seqs[u.Seq] = true
+		}
+		if got := total(watchState(t, s), "A2"); got != 4 || len(seqs) != 4 {
+			t.Fatalf("A2 total %d over %d seqs, want 4 over 4", got, len(seqs))
+		}
+	})
+
+	t.Run("InvalidKeyRefused", func(t *testing.T) {
+		s := open(t, State())
+		ctx := testCtx(t)
+		for _, key := range []string{"with space", "tab\t", strings.Repeat("k", orders.MaxKeyLen+1), "é"} {
+			if u, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1, Key: key}); !errors.Is(err, orders.ErrInvalidKey) {
+				t.Errorf("PlaceOrder with key %q = %+v, %v, want ErrInvalidKey", key, u, err)
+			}
+		}
+		if _, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1, Key: strings.Repeat("k", orders.MaxKeyLen)}); err != nil {
+			t.Errorf("a key of %d bytes: %v", orders.MaxKeyLen, err)
+		}
+		if got := total(watchState(t, s), "A1"); got != 4 {
+			t.Fatalf("A1 total %d, want 4", got)
 		}
 	})
 

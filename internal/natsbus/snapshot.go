@@ -1,0 +1,523 @@
+package natsbus
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Snapshots of the folded state: a Store starts from the newest one and
+// replays only the events after it, so that its start does not grow with
+// the log. The newest is the value of the stream's key in the snapshot
+// key-value bucket, read in one round trip: a header line, then the
+// snapshot itself, or, past inlineMax, the name of the object of the
+// snapshot object store (same bucket name) that holds it, named
+// "<stream>/<stream created, ns>/<seq, 20 digits>".
+const (
+	snapshotVersion = 1
+	// inlineMax is the largest snapshot held in the key-value bucket
+	// itself: well under the 1 MiB message a NATS server takes by default.
+	inlineMax = 512 << 10
+	// snapshotsKept is how many snapshot objects of the stream the writer
+	// keeps: the newest, and the one before for a Store reading it now.
+	snapshotsKept = 2
+	// casTries bounds the writer's compare-and-set of the key.
+	casTries = 5
+)
+
+// snapMagic starts every snapshot value.
+const snapMagic = "liveorders-snapshot"
+
+// snapRef is the header of a snapshot value: which snapshot it is, and
+// where its body is (object: the object's name; empty: after the header).
+type snapRef struct {
+	seq    uint64
+	log    string
+	object string
+}
+
+func (r snapRef) header() []byte {
+	where := "inline"
+	if r.object != "" {
+		where = "object " + r.object
+	}
+	return fmt.Appendf(nil, "%s %d %d %s %s\n", snapMagic, snapshotVersion, r.seq, r.log, where)
+}
+
+// parseSnap splits a snapshot value into its header and its inline body.
+func parseSnap(v []byte) (snapRef, []byte, error) {
+	line, body, ok := bytes.Cut(v, []byte("\n"))
+	f := strings.Fields(string(line))
+	if !ok || len(f) < 5 || f[0] != snapMagic {
+		return snapRef{}, nil, errors.New("not a snapshot")
+	}
+	if f[1] != strconv.Itoa(snapshotVersion) {
+		return snapRef{}, nil, fmt.Errorf("snapshot version %s, not %d", f[1], snapshotVersion)
+	}
+	seq, err := strconv.ParseUint(f[2], 10, 64)
+	if err != nil {
+		return snapRef{}, nil, fmt.Errorf("snapshot seq %q", f[2])
+	}
+	r := snapRef{seq: seq, log: f[3]}
+	switch {
+	case f[4] == "inline" && len(f) == 5:
+	case f[4] == "object" && len(f) == 6:
+		r.object, body = f[5], nil
+	default:
+		return snapRef{}, nil, fmt.Errorf("snapshot body %q", strings.Join(f[4:], " "))
+	}
+	return r, body, nil
+}
+
+// snapshot is the folded state as of the event at Seq, stored at Time.
+type snapshot struct {
+	Version    int               `json:"version"`
+	Stream     string            `json:"stream"`
+	Log        string            `json:"log"`  // logID of the stream
+	Base       string            `json:"base"` // fingerprint of the starting catalogue
+	Seq        uint64            `json:"seq"`
+	Time       time.Time         `json:"time"`
+	Categories []snapCategory    `json:"categories"`
+	AddSeq     map[string]uint64 `json:"addSeq,omitempty"`
+	Keys       []snapKey         `json:"keys,omitempty"`
+}
+
+type snapCategory struct {
+	Name     string        `json:"name"`
+	Prefix   string        `json:"prefix"`
+	Products []snapProduct `json:"products"`
+}
+
+type snapProduct struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	RRP   string `json:"rrp"`
+	Info  string `json:"info,omitempty"`
+	Total int64  `json:"total"`
+	Seq   uint64 `json:"seq,omitempty"`
+}
+
+// snapKey is a keyed order of the duplicate window and its answer.
+type snapKey struct {
+	Key      string    `json:"key"`
+	ID       string    `json:"id"`
+	Amount   int64     `json:"amount"`
+	Seq      uint64    `json:"seq"`
+	Category string    `json:"category"`
+	Total    int64     `json:"total"`
+	At       time.Time `json:"at"`
+}
+
+func categoriesOf(st orders.State) []snapCategory {
+	out := make([]snapCategory, len(st.Categories))
+	for i, c := range st.Categories {
+		sc := snapCategory{Name: c.Name, Prefix: c.Prefix, Products: make([]snapProduct, len(c.Products))}
+		for j, p := range c.Products {
+			sc.Products[j] = snapProduct{ID: p.ID, Name: p.Name, RRP: p.RRP, Info: p.Info, Total: p.Total, Seq: p.Seq}
+		}
+		out[i] = sc
+	}
+	return out
+}
+
+// fingerprint identifies a starting catalogue: a snapshot folded onto
+// another one is not used.
+func fingerprint(st orders.State) string {
+	b, err := json.Marshal(categoriesOf(st))
+	if err != nil {
+		panic(err) // strings and numbers only
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16])
+}
+
+// snapPrefix is the start of the names of this Store's stream's snapshots.
+func (s *Store) snapPrefix() string {
+	return s.stream + "/" + strconv.FormatInt(s.created.UnixNano(), 10) + "/"
+}
+
+// snapSeqs returns the seqs of the snapshot objects named with prefix
+// among infos, newest first.
+func snapSeqs(infos []*jetstream.ObjectInfo, prefix string) []uint64 {
+	var seqs []uint64
+	for _, oi := range infos {
+		if rest, ok := strings.CutPrefix(oi.Name, prefix); ok {
+			if seq, err := strconv.ParseUint(rest, 10, 64); err == nil {
+				seqs = append(seqs, seq)
+			}
+		}
+	}
+	slices.Sort(seqs)
+	slices.Reverse(seqs)
+	return seqs
+}
+
+// loadSnapshot returns the newest snapshot of the stream, which ends at
+// seq last, folded onto this Store's catalogue; nil if there is none.
+func (s *Store) loadSnapshot(ctx context.Context, last uint64) (*snapshot, error) {
+	s.obsMu.Lock()
+	kv, obs := s.snapKV, s.obs
+	s.obsMu.Unlock()
+	if kv == nil {
+		var err error
+		kv, err = retry(ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return s.js.KeyValue(ctx, s.bucket) })
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("natsbus: snapshot bucket %s: %w", s.bucket, unavailable(err))
+		}
+	}
+	e, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return kv.Get(ctx, s.stream) })
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: read the snapshot: %w", unavailable(err))
+	}
+	ref, data, err := parseSnap(e.Value())
+	switch {
+	case err != nil:
+		s.log.Warn("natsbus: snapshot ignored", "err", err)
+		return nil, nil
+	case ref.log != s.logID:
+		return nil, nil // of a stream of the same name deleted since
+	case ref.seq > last:
+		s.log.Warn("natsbus: snapshot ignored: past the end of the log", "seq", ref.seq, "last", last)
+		return nil, nil
+	}
+	if ref.object != "" {
+		if obs == nil {
+			if obs, err = retry(ctx, func(ctx context.Context) (jetstream.ObjectStore, error) { return s.js.ObjectStore(ctx, s.bucket) }); err != nil {
+				return nil, fmt.Errorf("natsbus: snapshot object store %s: %w", s.bucket, unavailable(err))
+			}
+		}
+		if data, err = retry(ctx, func(ctx context.Context) ([]byte, error) { return obs.GetBytes(ctx, ref.object) }); err != nil {
+			return nil, fmt.Errorf("natsbus: read snapshot %s: %w", ref.object, unavailable(err))
+		}
+	}
+	var snap snapshot
+	if err := json.Unmarshal(data, &snap); err != nil {
+		s.log.Warn("natsbus: snapshot ignored", "seq", ref.seq, "err", err)
+		return nil, nil
+	}
+	if why := s.unusable(&snap, ref.seq); why != "" {
+		s.log.Warn("natsbus: snapshot ignored: "+why, "seq", ref.seq)
+		return nil, nil
+	}
+	return &snap, nil
+}
+
+// unusable says why snap, named for seq, cannot be this Store's start.
+func (s *Store) unusable(snap *snapshot, seq uint64) string {
+	switch {
+	case snap.Version != snapshotVersion:
+		return fmt.Sprintf("version %d, not %d", snap.Version, snapshotVersion)
+	case snap.Stream != s.stream || snap.Log != s.logID || snap.Seq != seq:
+		return "of another stream"
+	case snap.Base != s.base:
+		return "folded onto another catalogue"
+	}
+	return ""
+}
+
+// restore makes snap the state; s is not yet shared.
+func (s *Store) restore(snap *snapshot) {
+	st := orders.State{Seq: snap.Seq, Categories: make([]orders.CategoryState, len(snap.Categories))}
+	for i, c := range snap.Categories {
+		cs := orders.CategoryState{Name: c.Name, Prefix: c.Prefix, Products: make([]orders.ProductState, len(c.Products))}
+		for j, p := range c.Products {
+			cs.Products[j] = orders.ProductState{
+				Product: orders.Product{ID: p.ID, Name: p.Name, RRP: p.RRP, Info: p.Info}, Total: p.Total, Seq: p.Seq}
+		}
+		st.Categories[i] = cs
+	}
+	s.state, s.logTime, s.snapSeq = st, snap.Time, snap.Seq
+	for name, seq := range snap.AddSeq {
+		s.addSeq[name] = seq
+	}
+	for _, k := range snap.Keys {
+		s.keys.Add(orders.Keyed{
+			Order:  orders.Order{ID: k.ID, Amount: k.Amount, Key: k.Key},
+			Update: orders.Update{Seq: k.Seq, Category: k.Category, ID: k.ID, Total: k.Total},
+			At:     k.At,
+		})
+	}
+	s.keys.Forget(snap.Time)
+	s.index()
+}
+
+// snapshotLocked returns the state as a snapshot; s.mu is held.
+func (s *Store) snapshotLocked() *snapshot {
+	snap := &snapshot{
+		Version: snapshotVersion, Stream: s.stream, Log: s.logID, Base: s.base,
+		Seq: s.state.Seq, Time: s.logTime, Categories: categoriesOf(s.state),
+		AddSeq: make(map[string]uint64, len(s.addSeq)),
+	}
+	for name, seq := range s.addSeq {
+		snap.AddSeq[name] = seq
+	}
+	for _, k := range s.keys.All() {
+		snap.Keys = append(snap.Keys, snapKey{Key: k.Order.Key, ID: k.Order.ID, Amount: k.Order.Amount,
+			Seq: k.Update.Seq, Category: k.Update.Category, Total: k.Update.Total, At: k.At})
+	}
+	return snap
+}
+
+// Snapshot writes a snapshot of the state now and returns the seq it
+// covers; with Config.Retention set it then purges the events it covers
+// that are older than Retention. The holder of the snapshot lease calls it
+// as Config.SnapshotInterval and Config.SnapshotEvents say. A snapshot
+// never replaces a newer one.
+func (s *Store) Snapshot(ctx context.Context) (uint64, error) {
+	kv, obs, err := s.snapshotBuckets(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// The snapshot is folded from this Store's stream: it must be the
+	// stream there now.
+	stream, err := s.js.Stream(ctx, s.stream)
+	if err != nil {
+		return 0, fmt.Errorf("natsbus: snapshot: %w", unavailable(err))
+	}
+	if err := s.check(stream.CachedInfo(), 0); err != nil {
+		return 0, s.fail(err)
+	}
+	s.mu.Lock()
+	if s.broken != nil {
+		defer s.mu.Unlock()
+		return 0, s.broken
+	}
+	snap := s.snapshotLocked()
+	s.mu.Unlock()
+	data, err := json.Marshal(snap)
+	if err != nil {
+		return 0, err
+	}
+	ref := snapRef{seq: snap.Seq, log: s.logID}
+	value := append(ref.header(), data...)
+	if len(data) > inlineMax {
+		ref.object = s.snapPrefix() + fmt.Sprintf("%020d", snap.Seq)
+		if _, err := obs.PutBytes(ctx, ref.object, data); err != nil {
+			return 0, fmt.Errorf("natsbus: write snapshot %s: %w", ref.object, unavailable(err))
+		}
+		value = ref.header()
+	}
+	if err := s.setSnapshot(ctx, kv, ref, value); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	s.snapSeq = max(s.snapSeq, snap.Seq)
+	s.mu.Unlock()
+	if ref.object != "" {
+		if err := s.prune(ctx, obs, snap.Seq); err != nil {
+			s.log.Warn("natsbus: delete old snapshots", "err", err)
+		}
+	}
+	if s.retention > 0 {
+		if err := s.purge(ctx, snap.Seq); err != nil {
+			return snap.Seq, fmt.Errorf("natsbus: purge the events snapshot %d covers: %w", snap.Seq, unavailable(err))
+		}
+	}
+	return snap.Seq, nil
+}
+
+// setSnapshot makes value, the snapshot ref names, the stream's key,
+// unless the key holds a newer snapshot of the same stream: a writer that
+// lost the lease a moment ago never puts an older snapshot back.
+func (s *Store) setSnapshot(ctx context.Context, kv jetstream.KeyValue, ref snapRef, value []byte) error {
+	for range casTries {
+		e, err := kv.Get(ctx, s.stream)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			_, err = kv.Create(ctx, s.stream, value)
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				continue // another writer came first
+			}
+		case err != nil:
+		default:
+			if cur, _, perr := parseSnap(e.Value()); perr == nil && cur.log == ref.log && cur.seq >= ref.seq {
+				return nil
+			}
+			_, err = kv.Update(ctx, s.stream, value, e.Revision())
+			if isConflict(err) {
+				continue
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("natsbus: write the snapshot: %w", unavailable(err))
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: the snapshot key changed %d times while being written", orders.ErrUnavailable, casTries)
+}
+
+// snapshotBuckets opens the snapshot key-value bucket and object store,
+// creating them if needed.
+func (s *Store) snapshotBuckets(ctx context.Context) (jetstream.KeyValue, jetstream.ObjectStore, error) {
+	s.obsMu.Lock()
+	defer s.obsMu.Unlock()
+	if s.snapKV != nil {
+		return s.snapKV, s.obs, nil
+	}
+	kcfg := jetstream.KeyValueConfig{
+		Bucket: s.bucket, Description: "liveorders: the newest snapshot of each stream's folded log",
+		Storage: jetstream.FileStorage, Replicas: s.replicas,
+	}
+	kv, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValue, error) {
+		kv, err := s.js.CreateKeyValue(ctx, kcfg)
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = s.js.UpdateKeyValue(ctx, kcfg)
+		}
+		return kv, err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("natsbus: snapshot bucket %s: %w", s.bucket, unavailable(err))
+	}
+	ocfg := jetstream.ObjectStoreConfig{
+		Bucket: s.bucket, Description: "liveorders: snapshots too large for their key-value bucket",
+		Storage: jetstream.FileStorage, Replicas: s.replicas,
+	}
+	obs, err := retry(ctx, func(ctx context.Context) (jetstream.ObjectStore, error) {
+		obs, err := s.js.CreateObjectStore(ctx, ocfg)
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			obs, err = s.js.UpdateObjectStore(ctx, ocfg)
+		}
+		return obs, err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("natsbus: snapshot object store %s: %w", s.bucket, unavailable(err))
+	}
+	s.snapKV, s.obs = kv, obs
+	return kv, obs, nil
+}
+
+// prune deletes the snapshot objects of older streams of the same name,
+// and all but the newest snapshotsKept up to newest of this one.
+func (s *Store) prune(ctx context.Context, obs jetstream.ObjectStore, newest uint64) error {
+	infos, err := obs.List(ctx)
+	if err != nil {
+		return err
+	}
+	mine := s.snapPrefix()
+	kept := 0
+	for _, seq := range snapSeqs(infos, mine) {
+		if seq > newest {
+			continue // written by a Store further on
+		}
+		if kept++; kept <= snapshotsKept {
+			continue
+		}
+		if err := obs.Delete(ctx, mine+fmt.Sprintf("%020d", seq)); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+			return err
+		}
+	}
+	for _, oi := range infos {
+		if strings.HasPrefix(oi.Name, s.stream+"/") && !strings.HasPrefix(oi.Name, mine) {
+			if err := obs.Delete(ctx, oi.Name); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// purge removes from the stream the events up to covered that are older
+// than the retention, after checking that the stream is still the one the
+// snapshot was folded from.
+func (s *Store) purge(ctx context.Context, covered uint64) error {
+	stream, err := s.js.Stream(ctx, s.stream)
+	if err != nil {
+		return err
+	}
+	info := stream.CachedInfo()
+	if err := s.check(info, 0); err != nil {
+		return s.fail(err)
+	}
+	cut := covered + 1 // Purge keeps cut and what follows
+	seq, err := s.firstSince(ctx, time.Now().Add(-s.retention))
+	switch {
+	case err == nil:
+		cut = min(cut, seq)
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		// Every event is older than the retention.
+	default:
+		return err
+	}
+	if cut <= info.State.FirstSeq {
+		return nil
+	}
+	return stream.Purge(ctx, jetstream.WithPurgeSequence(cut))
+}
+
+// firstSince returns the seq of the first event stored at t or later.
+func (s *Store) firstSince(ctx context.Context, t time.Time) (uint64, error) {
+	req, err := json.Marshal(struct {
+		StartTime time.Time `json:"start_time"`
+	}{t.UTC()})
+	if err != nil {
+		return 0, err
+	}
+	msg, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+s.stream, req)
+	if err != nil {
+		return 0, err
+	}
+	var resp struct {
+		Message *struct {
+			Seq uint64 `json:"seq"`
+		} `json:"message"`
+		Error *jetstream.APIError `json:"error"`
+	}
+	if err := json.Unmarshal(msg.Data, &resp); err != nil {
+		return 0, fmt.Errorf("natsbus: message by time: %w", err)
+	}
+	switch {
+	case resp.Error != nil && resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound:
+		return 0, jetstream.ErrMsgNotFound
+	case resp.Error != nil:
+		return 0, resp.Error
+	case resp.Message == nil:
+		return 0, errors.New("natsbus: message by time: empty answer")
+	}
+	return resp.Message.Seq, nil
+}
+
+// writeSnapshots writes a snapshot whenever one is due, until ctx ends:
+// the log has moved since the last one, by Config.SnapshotEvents or for
+// Config.SnapshotInterval. It runs while this Store holds the lease.
+func (s *Store) writeSnapshots(ctx context.Context) {
+	tick := time.NewTicker(snapshotCheck)
+	defer tick.Stop()
+	since := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s.mu.Lock()
+		seq, last := s.state.Seq, s.snapSeq
+		s.mu.Unlock()
+		if seq <= last || (seq-last < s.snapEvents && time.Since(since) < s.snapEvery) {
+			continue
+		}
+		if _, err := s.Snapshot(ctx); err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("natsbus: snapshot", "err", err)
+			}
+			continue
+		}
+		since = time.Now()
+	}
+}

@@ -1,0 +1,111 @@
+package natsbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// retry calls f, each time bounded by attemptTimeout, until it succeeds,
+// fails in a way another attempt would not change, or ctx ends; it then
+// returns f's last answer.
+func retry[T any](ctx context.Context, f func(context.Context) (T, error)) (T, error) {
+	for {
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		v, err := f(actx)
+		cancel()
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(retryWait):
+		}
+	}
+}
+
+// transient reports whether err is JetStream not answering, or answering
+// that it cannot now: no leader, no peers yet, a connection being
+// re-established.
+func transient(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		// 503: temporarily unavailable, insufficient resources while
+		// peers join; 10005: no suitable peers yet; 10009: not the leader.
+		return apiErr.Code == 503 || apiErr.ErrorCode == 10005 || apiErr.ErrorCode == 10009
+	}
+	return false
+}
+
+// streamConfig is the configuration of the log's stream.
+func (s *Store) streamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:       s.stream,
+		Subjects:   []string{s.subject + ".>"},
+		Storage:    jetstream.FileStorage,
+		Retention:  jetstream.LimitsPolicy,
+		Replicas:   s.replicas,
+		Duplicates: s.dupWindow,
+	}
+}
+
+// openStream creates the stream, or brings an existing one to the
+// configuration (replicas, duplicate window), and returns it.
+func (s *Store) openStream(ctx context.Context) (jetstream.Stream, error) {
+	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) {
+		// Creating a stream that exists as configured changes nothing and
+		// is the quicker call; one configured otherwise is updated.
+		stream, err := s.js.CreateStream(ctx, s.streamConfig())
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			stream, err = s.js.UpdateStream(ctx, s.streamConfig())
+		}
+		return stream, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: create stream %s: %w", s.stream, unavailable(err))
+	}
+	return stream, nil
+}
+
+// unavailable marks err, a failure to reach JetStream, as
+// orders.ErrUnavailable.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, orders.ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", orders.ErrUnavailable, err)
+}
+
+// isConflict reports whether err is JetStream refusing a publish whose
+// expected last sequence is not the subject's.
+func isConflict(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r == '.' || r == '*' || r == '>' || r > 0x7e {
+			return false
+		}
+	}
+	return true
+}
