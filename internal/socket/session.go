@@ -34,7 +34,7 @@ type Session struct {
 	urgent bool      // what is pending answers a command
 	close  ws.Handshake
 	woken  time.Time // when the outbox last stopped being empty
-	tok    token     // the bearer token, if any (token.go)
+	tok    *token    // the bearer token; nil: anonymous (token.go)
 }
 
 // ID returns the session's id, as its welcome message gives it.

@@ -26,8 +26,12 @@ type token struct {
 	gen     uint64 // bumped by each token and by teardown: older timers do nothing
 }
 
-// stop cancels the timer and makes a callback already running do nothing.
+// stop cancels the timer and makes a callback already running do nothing;
+// it does nothing on an anonymous session's nil token.
 func (t *token) stop() {
+	if t == nil {
+		return
+	}
 	if t.timer != nil {
 		t.timer.Stop()
 		t.timer = nil
@@ -39,6 +43,9 @@ func (t *token) stop() {
 // session, says so with an authenticated message answering ref.
 func (s *Session) authenticate(cl *auth.Claims, ref api.Ref) {
 	s.mu.Lock()
+	if s.tok == nil {
+		s.tok = new(token)
+	}
 	s.tok.stop()
 	s.tok.claims, s.tok.expired = cl, false
 	gen := s.tok.gen
@@ -97,8 +104,14 @@ func (s *Session) authorize(scope auth.Scope) error {
 	if !s.e.cfg.Auth.Enabled() {
 		return nil
 	}
+	var (
+		cl      *auth.Claims
+		expired bool
+	)
 	s.mu.Lock()
-	cl, expired := s.tok.claims, s.tok.expired
+	if s.tok != nil {
+		cl, expired = s.tok.claims, s.tok.expired
+	}
 	s.mu.Unlock()
 	switch {
 	case cl == nil:
@@ -114,6 +127,9 @@ func (s *Session) authorize(scope auth.Scope) error {
 func (s *Session) allowsCategory(category string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.tok == nil {
+		return true // anonymous: what the upgrade let in, every category
+	}
 	return s.tok.claims.AllowsCategory(category)
 }
 

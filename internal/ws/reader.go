@@ -45,23 +45,24 @@ type Reader struct {
 	// header is read.
 	Limit int64
 
-	// The frame being read.
-	head  [14]byte // its header, while it arrives in pieces
-	nhead int      // header bytes held; 0 between frames
-	inPay bool     // the header is read; the payload is arriving
-	op    byte
-	fin   bool
+	// The frame being read: its header, while it arrives in pieces, and
+	// what the header said.
 	size  uint64 // the payload's length
 	left  uint64 // payload bytes still to come
-	mask  [4]byte
-	mpos  int    // mask index of the next payload byte
 	ctrl  []byte // a control frame's payload, while it arrives in pieces
+	head  [14]byte
+	mask  [4]byte
+	nhead uint8 // header bytes held; 0 between frames
+	mpos  uint8 // mask index of the next payload byte
+	op    byte
+	fin   bool
+	inPay bool // the header is read; the payload is arriving
 
 	// The message being read.
-	msgOp   byte   // its opcode; 0 when none is in progress
-	msgSize uint64 // its length so far, counting the current frame
-	msg     []byte // its payload so far, when it came in pieces
-	text    utf8State
+	msgOp   byte      // its opcode; 0 when none is in progress
+	text    utf8State // the UTF-8 check of a text message so far
+	msgSize uint64    // its length so far, counting the current frame
+	msg     []byte    // its payload so far, when it came in pieces
 }
 
 // Feed reads every frame in b, which it may modify (payloads are unmasked
@@ -90,8 +91,8 @@ func (r *Reader) Feed(b []byte, fn func(Frame) error) error {
 		whole := r.left == r.size && uint64(n) == r.size
 		p := b[:n]
 		b = b[n:]
-		unmask(p, r.mask, r.mpos)
-		r.mpos = (r.mpos + n) & 3
+		unmask(p, r.mask, int(r.mpos))
+		r.mpos = uint8((int(r.mpos) + n) & 3)
 		r.left -= uint64(n)
 		if err := r.payload(p, whole); err != nil {
 			return err
@@ -111,7 +112,7 @@ func (r *Reader) header(b []byte) (int, error) {
 	used := 0
 	if r.nhead > 0 || len(b) < headerSize(b) {
 		// In pieces: gather the header first.
-		for r.nhead < len(r.head) && used < len(b) && (r.nhead < 2 || r.nhead < headerSize(r.head[:r.nhead])) {
+		for int(r.nhead) < len(r.head) && used < len(b) && (r.nhead < 2 || int(r.nhead) < headerSize(r.head[:r.nhead])) {
 			r.head[r.nhead] = b[used]
 			r.nhead++
 			used++
@@ -121,7 +122,7 @@ func (r *Reader) header(b []byte) (int, error) {
 				}
 			}
 		}
-		if r.nhead < 2 || r.nhead < headerSize(r.head[:r.nhead]) {
+		if r.nhead < 2 || int(r.nhead) < headerSize(r.head[:r.nhead]) {
 			return used, nil
 		}
 		h = r.head[:r.nhead]
