@@ -77,18 +77,10 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 	server.set("host", p.Server)
 	server.set("protocol", "ws")
 	server.set("description", "The server that served this document (the generated file names a local one, make run). wss behind TLS.")
-	var schemes obj
+	schemes := securitySchemes(p)
 	if len(p.Security) > 0 {
 		var reqs []obj
 		for _, sc := range p.Security {
-			var s obj
-			s.set("type", "http")
-			s.set("scheme", sc.Scheme)
-			if sc.BearerFormat != "" {
-				s.set("bearerFormat", sc.BearerFormat)
-			}
-			s.set("description", sc.Description)
-			schemes.set(sc.Name, s)
 			reqs = append(reqs, ref("#/components/securitySchemes/"+sc.Name))
 		}
 		server.set("security", reqs)
@@ -330,4 +322,22 @@ func jsonToYAML(js []byte) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// securitySchemes are the components both documents give the protocol's
+// ways of proving who one is (HTTP authentication schemes), by name; nil
+// for none.
+func securitySchemes(p *protocol) obj {
+	var schemes obj
+	for _, sc := range p.Security {
+		var o obj
+		o.set("type", "http")
+		o.set("scheme", sc.Scheme)
+		if sc.BearerFormat != "" {
+			o.set("bearerFormat", sc.BearerFormat)
+		}
+		o.set("description", sc.Description)
+		schemes.set(sc.Name, o)
+	}
+	return schemes
 }

@@ -122,18 +122,7 @@ func openapiDoc(m *Model, p *protocol) (obj, error) {
 	}
 	var comps obj
 	comps.set("schemas", schemas)
-	if len(p.Security) > 0 {
-		var schemes obj
-		for _, sc := range p.Security {
-			var o obj
-			o.set("type", "http")
-			o.set("scheme", sc.Scheme)
-			if sc.BearerFormat != "" {
-				o.set("bearerFormat", sc.BearerFormat)
-			}
-			o.set("description", sc.Description)
-			schemes.set(sc.Name, o)
-		}
+	if schemes := securitySchemes(p); schemes != nil {
 		comps.set("securitySchemes", schemes)
 	}
 	doc.set("components", comps)

@@ -59,7 +59,7 @@ func NewIssuer(t testing.TB) *Issuer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, roots := selfSigned(t)
+	cert, roots := SelfSigned(t)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(jwks)
@@ -135,8 +135,9 @@ func (iss *Issuer) claims(tk Token) jwt.MapClaims {
 	return c
 }
 
-// selfSigned makes a certificate for 127.0.0.1 and a pool trusting it.
-func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
+// SelfSigned makes a certificate for 127.0.0.1 and a pool trusting it, for
+// a TLS server on loopback.
+func SelfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
