@@ -98,16 +98,7 @@ func mustHosted(ctype string, body []byte, splices ...splice) fiber.Handler {
 			b.WriteString(sp.value(scheme, host))
 		}
 		b.Write(parts[len(splices)])
-		sum := sha256.Sum256(b.Bytes())
-		etag := `"` + hex.EncodeToString(sum[:8]) + `"`
-		c.Set(fiber.HeaderETag, etag)
-		c.Set(fiber.HeaderCacheControl, "no-cache")
-		c.Set("X-Content-Type-Options", "nosniff")
-		if c.Get(fiber.HeaderIfNoneMatch) == etag {
-			return c.SendStatus(fiber.StatusNotModified)
-		}
-		c.Set(fiber.HeaderContentType, ctype)
-		return c.Send(b.Bytes())
+		return sendTagged(c, ctype, etagOf(b.Bytes()), b.Bytes())
 	}
 }
 
@@ -115,16 +106,25 @@ func mustHosted(ctype string, body []byte, splices ...splice) fiber.Handler {
 // If-None-Match with 304.
 func typedFile(ctype string, body []byte) fiber.Handler {
 	body = bytes.Clone(body)
+	etag := etagOf(body)
+	return func(c *fiber.Ctx) error { return sendTagged(c, ctype, etag, body) }
+}
+
+// etagOf is the strong ETag of body.
+func etagOf(body []byte) string {
 	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
-	return func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderETag, etag)
-		c.Set(fiber.HeaderCacheControl, "no-cache")
-		c.Set("X-Content-Type-Options", "nosniff")
-		if c.Get(fiber.HeaderIfNoneMatch) == etag {
-			return c.SendStatus(fiber.StatusNotModified)
-		}
-		c.Set(fiber.HeaderContentType, ctype)
-		return c.Send(body)
+	return `"` + hex.EncodeToString(sum[:8]) + `"`
+}
+
+// sendTagged answers body as ctype with its etag, or 304 when the client
+// already holds it.
+func sendTagged(c *fiber.Ctx, ctype, etag string, body []byte) error {
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Content-Type-Options", "nosniff")
+	if c.Get(fiber.HeaderIfNoneMatch) == etag {
+		return c.SendStatus(fiber.StatusNotModified)
 	}
+	c.Set(fiber.HeaderContentType, ctype)
+	return c.Send(body)
 }

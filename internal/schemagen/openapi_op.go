@@ -84,14 +84,6 @@ func (c *openapiWriter) operation(r route, at, id string, names [][]string) (obj
 		status = http.StatusOK
 	}
 	var ok obj
-	for _, h := range r.Headers {
-		var po obj
-		po.set("name", h.Name)
-		po.set("in", "header")
-		po.set("description", h.Description)
-		po.set("schema", c.schemaRef(h.Def))
-		params = append(params, po)
-	}
 	if r.Answer == "WebSocket" {
 		ok.set("description", "Switching Protocols: the socket is open. Its messages are described by /asyncapi.json.")
 	} else {
