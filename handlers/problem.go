@@ -63,15 +63,16 @@ var domainErrors = []struct {
 
 // fiberCodes maps the statuses Fiber itself answers with to wire codes.
 var fiberCodes = map[int]api.ErrorCode{
-	http.StatusNotFound:              api.ErrorCodeNotFound,
-	http.StatusMethodNotAllowed:      api.ErrorCodeMethodNotAllowed,
-	http.StatusRequestEntityTooLarge: api.ErrorCodeTooLarge,
-	http.StatusUnsupportedMediaType:  api.ErrorCodeUnsupportedMediaType,
-	http.StatusUpgradeRequired:       api.ErrorCodeUpgradeRequired,
-	http.StatusTooManyRequests:       api.ErrorCodeRateLimited,
-	http.StatusServiceUnavailable:    api.ErrorCodeOverloaded,
-	http.StatusRequestTimeout:        api.ErrorCodeInvalidPayload,
-	http.StatusBadRequest:            api.ErrorCodeInvalidPayload,
+	http.StatusNotFound:                    api.ErrorCodeNotFound,
+	http.StatusMethodNotAllowed:            api.ErrorCodeMethodNotAllowed,
+	http.StatusRequestEntityTooLarge:       api.ErrorCodeTooLarge,
+	http.StatusRequestHeaderFieldsTooLarge: api.ErrorCodeTooLarge,
+	http.StatusUnsupportedMediaType:        api.ErrorCodeUnsupportedMediaType,
+	http.StatusUpgradeRequired:             api.ErrorCodeUpgradeRequired,
+	http.StatusTooManyRequests:             api.ErrorCodeRateLimited,
+	http.StatusServiceUnavailable:          api.ErrorCodeOverloaded,
+	http.StatusRequestTimeout:              api.ErrorCodeInvalidPayload,
+	http.StatusBadRequest:                  api.ErrorCodeInvalidPayload,
 }
 
 // toProblem turns any error a handler returns into a problem.
@@ -82,7 +83,7 @@ func toProblem(err error) *problemError {
 	}
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {
-			p := problem(d.status, d.code, err.Error())
+			p := problem(d.status, d.code, detailOf(err))
 			if c := challenge(err); c != "" {
 				p.header = map[string]string{fiber.HeaderWWWAuthenticate: c}
 			}
@@ -134,4 +135,15 @@ func (srv *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.Status(p.status).Send(b)
+}
+
+// detailOf is the problem detail of a domain error: for a refused token,
+// what was wrong with it, and not the text of the libraries that checked
+// it (which may quote the token's header back).
+func detailOf(err error) string {
+	var te *auth.TokenError
+	if errors.As(err, &te) {
+		return "invalid token: " + te.Description()
+	}
+	return err.Error()
 }

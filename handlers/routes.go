@@ -13,7 +13,7 @@ import (
 
 func (srv *Server) routes() {
 	app := srv.app
-	app.Use(srv.recoverPanic, srv.requestLog, srv.cors)
+	app.Use(srv.requestLog, srv.recoverPanic, srv.cors) // a panic is logged and counted like any 500
 
 	app.Get("/healthz", srv.healthz)
 	app.Get("/readyz", srv.readyz)

@@ -127,11 +127,17 @@ func New(cfg Config) *Server {
 		DisableStartupMessage: true,
 		ErrorHandler:          srv.errorHandler,
 		BodyLimit:             cfg.MaxBody,
-		ReadBufferSize:        4096,
-		ReadTimeout:           cfg.ReadTimeout,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           2 * time.Minute,
-		ReduceMemoryUsage:     true,
+		// Room for the headers of a request with a large bearer token
+		// (auth.MaxTokenLength); a larger block is answered 431.
+		ReadBufferSize: 16 << 10,
+		// Every value a handler reads from the request is its own copy:
+		// fasthttp reuses its buffers once a handler returns, and values
+		// outlive it (a stored order's id, a metric's label).
+		Immutable:         true,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ReduceMemoryUsage: true,
 	})
 	keepHijackedConns(srv.app.Server())
 	srv.routes()
