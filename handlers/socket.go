@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
@@ -58,6 +59,9 @@ func (srv *Server) socketToken(c *fiber.Ctx) error {
 		return nil // anonymous, reads are public
 	}
 	cl, err := srv.cfg.Auth.Verify(c.UserContext(), token)
+	if err == nil {
+		err = cl.Live(time.Now())
+	}
 	if err != nil {
 		return err
 	}

@@ -96,3 +96,15 @@ func (t *tokenClaims) claims() *Claims {
 	}
 	return c
 }
+
+// Live returns nil while the token has not expired at now, and else the
+// TokenError of an expired token. Verify accepts a token up to ClockSkew
+// past its exp, which suits one request; a socket that holds a token for
+// its life wants it live (a token already past exp would be expired as
+// soon as it is accepted).
+func (c *Claims) Live(now time.Time) error {
+	if !now.Before(c.Expiry) {
+		return &TokenError{Reason: ErrExpired}
+	}
+	return nil
+}

@@ -328,3 +328,29 @@ func TestSocketAuthOff(t *testing.T) {
 		t.Error("with auth off, place-order needs no token")
 	}
 }
+
+// A token past its exp, but within the verifier's clock skew, is good for
+// one HTTP request and not for a socket that would hold it expired: the
+// upgrade is refused, and so is an auth command with it.
+func TestSocketRefusesATokenPastItsExpiry(t *testing.T) {
+	iss := testenv.NewIssuer(t)
+	srv := authServer(t, iss, nil)
+	stale := iss.Sign(t, testenv.Token{Scope: "orders:write", TTL: -10 * time.Second})
+	if resp, body := srv.Do(t, "POST", "/orders/A1", `{"amount":1}`, testenv.Bearer(stale)); resp.StatusCode != 200 {
+		t.Fatalf("the token on HTTP, within the clock skew: %d %s", resp.StatusCode, body)
+	}
+	conn, resp, err := srv.DialErr("electronics", api.Subprotocol, testenv.Bearer(stale))
+	if err == nil {
+		conn.Close()
+		t.Fatal("the upgrade with an expired token was accepted")
+	}
+	if resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("%v (%s), want 401", err, status(resp))
+	}
+	c := dialToken(t, srv, "electronics", iss.Sign(t, testenv.Token{Scope: "orders:write"}))
+	opening(t, c)
+	c.Send(`{"cmd":"auth","payload":{"token":"` + stale + `"},"ref":"stale"}`)
+	if e := nextError(t, c); e.Code != api.ErrorCodeTokenExpired || e.Ref != "stale" {
+		t.Fatalf("auth with an expired token: %+v, want token_expired", e)
+	}
+}

@@ -144,6 +144,9 @@ func (s *Session) authCommand(c api.Auth) {
 	ctx, cancel := context.WithTimeout(s.e.life, verifyTimeout)
 	cl, err := s.e.cfg.Auth.Verify(ctx, c.Payload.Token)
 	cancel()
+	if err == nil {
+		err = cl.Live(time.Now())
+	}
 	if err != nil {
 		s.refuseAuth(err, c.Ref, "/payload/token")
 		return
