@@ -53,7 +53,7 @@
  * from it.
  */
 
-import { CategoryPattern, CloseCode, CommandName, IdempotencyKeyPattern, MessageType, Subprotocol } from "./protocol.gen.js";
+import { CategoryPattern, CloseCode, CommandName, ErrorCode, IdempotencyKeyPattern, MessageType, Subprotocol } from "./protocol.gen.js";
 
 /** @typedef {import("./protocol.gen.js").Welcome} Welcome */
 /** @typedef {import("./protocol.gen.js").Snapshot} Snapshot */
@@ -86,6 +86,12 @@ export const DEFAULT_ORDER_TIMEOUT_MS = 15_000;
 const HEARTBEAT_GRACE_MS = 5_000;
 /** How long before its expiry a token is refreshed on an open socket. */
 export const DEFAULT_REFRESH_BEFORE_MS = 30_000;
+
+/** The soonest a token is refreshed after the server accepted it. */
+const MIN_REFRESH_MS = 5_000;
+
+/** The longest wait a browser's setTimeout holds (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The prefix of the subprotocol entry that carries the token at connect. */
 const BEARER_PROTOCOL = "bearer.";
 
@@ -608,12 +614,22 @@ export class OrdersClient extends EventTarget {
    * @returns {Promise<string | undefined>}
    */
   async #token() {
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
     try {
-      const token = await /** @type {NonNullable<OrdersClientOptions["getToken"]>} */ (this.#getToken)();
+      const getToken = /** @type {NonNullable<OrdersClientOptions["getToken"]>} */ (this.#getToken);
+      // A getToken that never settles must not hold the connection up:
+      // past the connect timeout the client goes on without a token.
+      const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`getToken did not answer within ${this.#connectTimeout} ms`)), this.#connectTimeout);
+      });
+      const token = await Promise.race([Promise.resolve().then(getToken), late]);
       return typeof token === "string" && token !== "" ? token : undefined;
     } catch (err) {
       this.#emit("tokenerror", err);
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -881,12 +897,27 @@ export class OrdersClient extends EventTarget {
     // a new getToken, instead of a loop of refreshes.
     const newer = typeof msg.expiresAtMs === "number" && msg.expiresAtMs > this.#tokenExpiry;
     if (this.#getToken !== undefined && newer) {
-      clearTimeout(this.#refreshTimer);
       this.#tokenExpiry = msg.expiresAtMs;
-      const wait = Math.max(0, msg.expiresAtMs - Date.now() - this.#refreshBefore);
-      this.#refreshTimer = setTimeout(() => this.#refresh(), wait);
+      // refreshBefore ahead of the expiry, but no sooner than
+      // MIN_REFRESH_MS: a token shorter than refreshBefore, or a clock
+      // running ahead, would otherwise refresh back to back.
+      const now = Date.now();
+      this.#refreshAt(now + Math.max(msg.expiresAtMs - now - this.#refreshBefore, MIN_REFRESH_MS));
     }
     this.#emit("authenticated", msg);
+  }
+
+  /**
+   * Arms the refresh for the time at; a wait longer than a timer can hold
+   * (about 24.8 days) is taken in steps.
+   * @param {number} at
+   */
+  #refreshAt(at) {
+    clearTimeout(this.#refreshTimer);
+    const wait = at - Date.now();
+    this.#refreshTimer = wait > MAX_TIMER_MS
+      ? setTimeout(() => this.#refreshAt(at), MAX_TIMER_MS)
+      : setTimeout(() => this.#refresh(), Math.max(0, wait));
   }
 
   /** Fetches a new token and presents it on the open socket. */
@@ -982,6 +1013,11 @@ export class OrdersClient extends EventTarget {
       }
       this.#pump();
       return;
+    }
+    if (msg.code === ErrorCode.TokenExpired && msg.ref === undefined && this.#getToken !== undefined) {
+      // The token expired on the open socket: the server waits out a grace
+      // for a new one before it closes with 4001.
+      this.#refresh();
     }
     this.#emit("error", msg);
   }

@@ -54,3 +54,26 @@ func TestBrowserWithAToken(t *testing.T) {
 	do(t, ctx, "place another order", chromedp.Click(`[data-id="A1"] .order-btn`))
 	waitTotal(t, ctx, "A1", 5)
 }
+
+// A getToken that never settles does not hold the connection up: past the
+// connect timeout the client reports a tokenerror and opens its socket
+// without a token.
+func TestBrowserGetTokenThatNeverAnswers(t *testing.T) {
+	srv := testenv.Start(t, testenv.Options{})
+	ctx := newBrowser(t)
+	open(t, ctx, srv.URL+"/")
+	eval[bool](t, ctx, `(() => {
+		window.__tokenErrors = 0;
+		import("/orders-client.js").then(({ OrdersClient }) => {
+			const c = new OrdersClient({ category: "electronics", getToken: () => new Promise(() => {}), connectTimeoutMs: 500 });
+			c.on("tokenerror", () => window.__tokenErrors++);
+			c.connect();
+			window.__hung = c;
+		});
+		return true;
+	})()`)
+	waitUntil(t, ctx, "the client opens without a token", `window.__hung !== undefined && window.__hung.state.state === "open"`)
+	if n := eval[int](t, ctx, `window.__tokenErrors`); n != 1 {
+		t.Fatalf("%d tokenerror events, want 1", n)
+	}
+}
