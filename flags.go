@@ -258,13 +258,17 @@ func positiveRate(p *float64) func(string) error {
 func nonNegativeRate(p *float64) func(string) error {
 	return func(s string) error {
 		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(f >= 0) || math.IsInf(f, 0) {
-			return fmt.Errorf("%q is not a number of at least 0 such as 100 or 0.5", s)
+		// Below minRate, a write's interval overflows a time.Duration.
+		if err != nil || !(f == 0 || f >= minRate) || math.IsInf(f, 0) {
+			return fmt.Errorf("%q is not 0 or a number of at least %g such as 100 or 0.5", s, minRate)
 		}
 		*p = f
 		return nil
 	}
 }
+
+// minRate is the smallest rate a limit takes: one a day, about.
+const minRate = 1e-5
 
 // authFlags names the flag of each auth.Config field a ConfigError can name.
 var authFlags = map[string]string{
