@@ -200,38 +200,6 @@ func (s *Store) purge(ctx context.Context, covered uint64) error {
 	return stream.Purge(ctx, jetstream.WithPurgeSequence(cut))
 }
 
-// firstSince returns the seq of the first event stored at t or later.
-func (s *Store) firstSince(ctx context.Context, t time.Time) (uint64, error) {
-	req, err := json.Marshal(struct {
-		StartTime time.Time `json:"start_time"`
-	}{t.UTC()})
-	if err != nil {
-		return 0, err
-	}
-	msg, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+s.stream, req)
-	if err != nil {
-		return 0, err
-	}
-	var resp struct {
-		Message *struct {
-			Seq uint64 `json:"seq"`
-		} `json:"message"`
-		Error *jetstream.APIError `json:"error"`
-	}
-	if err := json.Unmarshal(msg.Data, &resp); err != nil {
-		return 0, fmt.Errorf("natsbus: message by time: %w", err)
-	}
-	switch {
-	case resp.Error != nil && resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound:
-		return 0, jetstream.ErrMsgNotFound
-	case resp.Error != nil:
-		return 0, resp.Error
-	case resp.Message == nil:
-		return 0, errors.New("natsbus: message by time: empty answer")
-	}
-	return resp.Message.Seq, nil
-}
-
 // writeSnapshots writes a snapshot whenever one is due, until ctx ends:
 // the log has moved since the last one, by Config.SnapshotEvents or for
 // Config.SnapshotInterval. It runs while this Store holds the lease.

@@ -2,6 +2,7 @@ package natsbus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -251,8 +252,13 @@ func (s *Store) PlaceOrder(ctx context.Context, o orders.Order) (orders.Update, 
 	return u, nil
 }
 
-// AddProduct implements orders.Store.
+// AddProduct implements orders.Store. It publishes the category's next
+// id expecting the seq of the category's last product event as the last
+// of its subject, so that of several instances adding to one category at
+// once one gets each id.
 func (s *Store) AddProduct(ctx context.Context, category string, np orders.NewProduct) (orders.Update, error) {
+	var expect uint64
+	asked := false // expect is what the stream said, not the fold's addSeq
 	for {
 		if err := ctx.Err(); err != nil {
 			return orders.Update{}, err
@@ -260,9 +266,11 @@ func (s *Store) AddProduct(ctx context.Context, category string, np orders.NewPr
 		s.mu.Lock()
 		ci, ok := s.cats[category]
 		var c orders.CategoryState
-		var expect uint64
 		if ok {
-			c, expect = s.state.Categories[ci], s.addSeq[category]
+			c = s.state.Categories[ci]
+			if !asked {
+				expect = s.addSeq[category]
+			}
 		}
 		s.mu.Unlock()
 		if !ok {
@@ -271,18 +279,31 @@ func (s *Store) AddProduct(ctx context.Context, category string, np orders.NewPr
 		if len(c.Products) >= s.max {
 			return orders.Update{}, fmt.Errorf("add product to %q: %w", category, orders.ErrCategoryFull)
 		}
+		subject := s.subject + ".product." + c.Prefix
 		e := event{Kind: kindProduct, Category: category, ID: c.NextID(), Name: np.Name, RRP: np.RRP, Info: np.Info}
-		u, err := s.append(ctx, s.subject+".product."+c.Prefix, e, jetstream.WithExpectLastSequencePerSubject(expect))
+		u, err := s.append(ctx, subject, e, jetstream.WithExpectLastSequencePerSubject(expect))
 		if !isConflict(err) {
 			if err != nil {
 				return orders.Update{}, fmt.Errorf("add product to %q: %w", category, err)
 			}
 			return u, nil
 		}
-		// Another instance added a product to the category first: catch
-		// up with it, then try the id that follows.
-		if err := s.await(ctx, func() bool { return s.addSeq[category] != expect }); err != nil {
+		// The subject's last event is not the one expected: another
+		// instance added a product to the category first, or retention
+		// purged the category's last product event (the subject is then
+		// empty, and stays so for every expectation but 0). Ask the stream,
+		// catch up with the log up to that event, then try the id that
+		// follows.
+		last, err := retry(ctx, func(ctx context.Context) (uint64, error) { return s.lastOn(ctx, subject) })
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			last, err = 0, nil
+		}
+		if err != nil {
+			return orders.Update{}, fmt.Errorf("add product to %q: the last product event: %w", category, unavailable(err))
+		}
+		if err := s.await(ctx, func() bool { return s.state.Seq >= last }); err != nil {
 			return orders.Update{}, fmt.Errorf("add product to %q: %w", category, unavailable(err))
 		}
+		expect, asked = last, true
 	}
 }

@@ -2,6 +2,7 @@ package natsbus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -108,4 +109,52 @@ func validToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// firstSince returns the seq of the first event stored at t or later,
+// jetstream.ErrMsgNotFound if there is none.
+func (s *Store) firstSince(ctx context.Context, t time.Time) (uint64, error) {
+	return s.msgSeq(ctx, struct {
+		StartTime time.Time `json:"start_time"`
+	}{t.UTC()})
+}
+
+// lastOn returns the seq of the last event on subject,
+// jetstream.ErrMsgNotFound if there is none (never stored, or purged).
+func (s *Store) lastOn(ctx context.Context, subject string) (uint64, error) {
+	return s.msgSeq(ctx, struct {
+		Subject string `json:"last_by_subj"`
+	}{subject})
+}
+
+// msgSeq asks the stream for the message req selects and returns its seq.
+// The message itself is not needed: the stream's own API answers in one
+// round trip, without the stream info that jetstream.Stream looks up first.
+func (s *Store) msgSeq(ctx context.Context, req any) (uint64, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return 0, err
+	}
+	msg, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+s.stream, body)
+	if err != nil {
+		return 0, err
+	}
+	var resp struct {
+		Message *struct {
+			Seq uint64 `json:"seq"`
+		} `json:"message"`
+		Error *jetstream.APIError `json:"error"`
+	}
+	if err := json.Unmarshal(msg.Data, &resp); err != nil {
+		return 0, fmt.Errorf("natsbus: get a message of the stream: %w", err)
+	}
+	switch {
+	case resp.Error != nil && resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound:
+		return 0, jetstream.ErrMsgNotFound
+	case resp.Error != nil:
+		return 0, resp.Error
+	case resp.Message == nil:
+		return 0, errors.New("natsbus: get a message of the stream: empty answer")
+	}
+	return resp.Message.Seq, nil
 }
