@@ -185,7 +185,8 @@ func (s *Store) purge(ctx context.Context, covered uint64) error {
 		return s.fail(err)
 	}
 	cut := covered + 1 // Purge keeps cut and what follows
-	seq, err := s.firstSince(ctx, time.Now().Add(-s.retention))
+	since := time.Now().Add(-s.retention)
+	seq, err := retry(ctx, func(ctx context.Context) (uint64, error) { return s.firstSince(ctx, since) })
 	switch {
 	case err == nil:
 		cut = min(cut, seq)
@@ -219,7 +220,10 @@ func (s *Store) writeSnapshots(ctx context.Context) {
 		if seq <= last || (seq-last < s.snapEvents && time.Since(since) < s.snapEvery) {
 			continue
 		}
-		if _, err := s.Snapshot(ctx); err != nil {
+		sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+		_, err := s.Snapshot(sctx)
+		cancel()
+		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("natsbus: snapshot", "err", err)
 			}

@@ -48,6 +48,10 @@ const (
 	// snapshotCheck how often the writer looks whether a snapshot is due.
 	defaultSnapshotInterval = time.Minute
 	snapshotCheck           = time.Second
+	// snapshotTimeout bounds one snapshot of the writer, from the look at
+	// the stream to the purge: past an election (a few attemptTimeouts),
+	// so that a reply lost then fails this snapshot, not every later one.
+	snapshotTimeout = 30 * time.Second
 	// keyMargin is how much longer than the duplicate window the fold
 	// remembers a key, so that clocks a little apart never have JetStream
 	// report a duplicate whose first answer the fold has forgotten.
