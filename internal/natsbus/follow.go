@@ -86,7 +86,11 @@ func (s *Store) consume(cons jetstream.Consumer) error {
 		if err != nil {
 			return err
 		}
-		if gap, seq := s.receive(msg); gap {
+		gap, seq, err := s.receive(msg)
+		if err != nil {
+			return err
+		}
+		if gap {
 			return s.skipped(seq)
 		}
 	}

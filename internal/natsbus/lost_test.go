@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -131,4 +132,77 @@ func TestSnapshotWriterLosesAReply(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// logLines returns a logger of warnings and errors that logs with the
+// test's and sends each line on the channel returned, as long as it has
+// room.
+func logLines(t *testing.T) (*slog.Logger, <-chan string) {
+	lines := make(chan string, 256)
+	return slog.New(slog.NewTextHandler(tee{t, lines}, &slog.HandlerOptions{Level: slog.LevelWarn})), lines
+}
+
+type tee struct {
+	t     *testing.T
+	lines chan string
+}
+
+func (w tee) Write(b []byte) (int, error) {
+	w.t.Log(string(b))
+	select {
+	case w.lines <- string(b):
+	default:
+	}
+	return len(b), nil
+}
+
+// awaitLine waits for a line holding text.
+func awaitLine(t *testing.T, lines <-chan string, within time.Duration, text string) {
+	t.Helper()
+	timeout := time.After(within)
+	for {
+		select {
+		case l := <-lines:
+			if strings.Contains(l, text) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("nothing logged said %q within %v", text, within)
+		}
+	}
+}
+
+// A store that meets an event written for an earlier stream looks at the
+// stream to decide whether its own was replaced. When the stream cannot be
+// looked at (a long election, a reconnection), nothing is decided: the
+// store reads the event again later and skips it once the stream answers,
+// instead of taking its log for reset.
+func TestStaleEventWhileStreamUnanswered(t *testing.T) {
+	const info = "$JS.API.STREAM.INFO.LIVEORDERS"
+	l := newLossy(t)
+	js := jsOf(t, l.free)
+	logger, lines := logLines(t)
+	s, _ := l.open(t, natsbus.Config{SnapshotInterval: -1, Logger: logger})
+	l.deny(info)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*wait)
+	defer cancel()
+	stale := `{"kind":"order","id":"A1","amount":1000,"log":"2001-01-01T00:00:00Z"}`
+	if _, err := js.Publish(ctx, "liveorders.log.order.A", []byte(stale)); err != nil {
+		t.Fatal(err)
+	}
+	awaitLine(t, lines, 2*wait, "cannot be looked at")
+	if err := s.Ready(); err != nil {
+		t.Fatalf("Ready() = %v while the stream could not be looked at, want nil", err)
+	}
+	l.deny()
+	u, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Seq != 2 || u.Total != 3+1 {
+		t.Fatalf("order after the stale event: %+v, want seq 2 and total 4 (the stale event skipped)", u)
+	}
+	if err := s.Ready(); err != nil {
+		t.Fatalf("Ready() = %v", err)
+	}
 }
