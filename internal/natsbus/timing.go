@@ -37,6 +37,10 @@ const (
 	// stallAfter: a Store whose fold has not moved for this long while the
 	// stream holds later events makes a new consumer.
 	stallAfter = 5 * time.Second
+	// followBackoff bounds the pause before a new consumer, after
+	// consumers that failed one after another: retryWait, then twice as
+	// long each time.
+	followBackoff = 5 * time.Second
 	// consumerIdle is how long the server keeps a consumer nobody reads,
 	// for one a Store could not delete.
 	consumerIdle = time.Minute
