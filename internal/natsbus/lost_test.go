@@ -206,3 +206,79 @@ func TestStaleEventWhileStreamUnanswered(t *testing.T) {
 		t.Fatalf("Ready() = %v", err)
 	}
 }
+
+// A store that starts while another writes a snapshot and purges the
+// events it covers can read the stream, then a snapshot newer than what it
+// read: it starts from that snapshot all the same.
+func TestStartWhileSnapshotWritten(t *testing.T) {
+	kvGets := []string{"$JS.API.DIRECT.GET.KV_liveorders-snapshots.>", "$JS.API.STREAM.MSG.GET.KV_liveorders-snapshots"}
+	l := newLossy(t)
+	js := jsOf(t, l.free)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*wait)
+	defer cancel()
+	w, err := natsbus.Open(ctx, natsbus.Options{URL: l.free}, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	place := func() {
+		t.Helper()
+		if _, err := w.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Retention has already purged the first events.
+	place()
+	first, err := w.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	purge(t, js, "LIVEORDERS", first+1)
+	place()
+	// The new store has read the stream and asks for the snapshot; its
+	// question goes unanswered a while.
+	l.deny(kvGets...)
+	type opened struct {
+		s   *natsbus.Store
+		err error
+	}
+	done := make(chan opened, 1)
+	dropped := make(chan string, 64)
+	go func() {
+		nc, err := natsbus.Dial(l.store, "starting", nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			select {
+			case dropped <- err.Error():
+			default:
+			}
+		}))
+		if err != nil {
+			done <- opened{err: err}
+			return
+		}
+		s, err := natsbus.New(ctx, nc, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+		if err != nil {
+			nc.Close()
+		} else {
+			t.Cleanup(nc.Close)
+		}
+		done <- opened{s, err}
+	}()
+	awaitDropped(t, dropped, "KV_liveorders-snapshots")
+	// Meanwhile the log moves, a snapshot covers it and the events it
+	// covers are purged.
+	place()
+	seq, err := w.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	purge(t, js, "LIVEORDERS", seq+1)
+	l.deny()
+	o := <-done
+	if o.err != nil {
+		t.Fatalf("the store started during the snapshot: %v", o.err)
+	}
+	t.Cleanup(o.s.Close)
+	if err := totals(o.s, map[string]int64{"A1": 3 + 3}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -141,9 +141,20 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 			return fail(err)
 		}
 	}
-	snap, err := s.loadSnapshot(ctx, info.State.LastSeq)
+	snap, err := s.loadSnapshot(ctx)
 	if err != nil {
 		return fail(err)
+	}
+	if snap != nil && snap.Seq > info.State.LastSeq {
+		// Written after the stream was looked at, and maybe followed by
+		// a purge of the events it covers: look again.
+		if info, err = s.streamInfo(ctx); err != nil {
+			return fail(err)
+		}
+		if snap.Seq > info.State.LastSeq {
+			s.log.Warn("natsbus: snapshot ignored: past the end of the log", "seq", snap.Seq, "last", info.State.LastSeq)
+			snap = nil
+		}
 	}
 	if snap != nil {
 		s.restore(snap)

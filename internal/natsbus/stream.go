@@ -82,6 +82,20 @@ func (s *Store) openStream(ctx context.Context) (jetstream.Stream, error) {
 	return stream, nil
 }
 
+// streamInfo looks at the stream again, which must still be the one this
+// Store follows.
+func (s *Store) streamInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
+	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) { return s.js.Stream(ctx, s.stream) })
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: look at stream %s: %w", s.stream, unavailable(err))
+	}
+	info := stream.CachedInfo()
+	if err := s.check(info, 0); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
 // unavailable marks err, a failure to reach JetStream, as
 // orders.ErrUnavailable.
 func unavailable(err error) error {
