@@ -10,6 +10,7 @@ import (
 	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/orders/orderstest"
 	"github.com/liveorders/liveorders/internal/testenv"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // addWait bounds one AddProduct here, as the HTTP handler bounds it.
@@ -82,5 +83,70 @@ func TestAddProductAfterPurge(t *testing.T) {
 	}
 	for _, s := range []*natsbus.Store{a, b} {
 		eventually(t, func() error { return totals(s, map[string]int64{"B2": 1, "B6": 0}) })
+	}
+}
+
+// While retention's purge keeps failing, the snapshot writer still writes
+// a snapshot only when one is due, not at every look.
+func TestSnapshotsWhilePurgeFails(t *testing.T) {
+	const every = 4 * time.Second
+	n := testenv.NATS(t)
+	js := jsOf(t, n.URL)
+	logger, lines := logLines(t)
+	s := n.Store(t, orderstest.State(), natsbus.Config{DuplicateWindow: time.Second, Retention: time.Second,
+		SnapshotInterval: every, Logger: logger})
+	ctx, cancel := context.WithTimeout(t.Context(), 4*every)
+	defer cancel()
+	stream, err := js.Stream(ctx, "LIVEORDERS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := stream.CachedInfo().Config
+	cfg.DenyPurge = true
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.KeyValue(ctx, "liveorders-snapshots")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := kv.Watch(ctx, "LIVEORDERS", jetstream.UpdatesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Stop() }()
+	// Orders keep the log moving, so that a snapshot is always wanted.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(stop); wg.Wait() }()
+	wg.Go(func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			if _, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1}); err != nil && ctx.Err() == nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	var written []time.Time
+	for len(written) < 2 {
+		select {
+		case e := <-w.Updates():
+			if e != nil {
+				written = append(written, e.Created())
+			}
+		case <-ctx.Done():
+			t.Fatalf("%d snapshots written", len(written))
+		}
+	}
+	awaitLine(t, lines, wait, "purge")
+	if gap := written[1].Sub(written[0]); gap < every/2 {
+		t.Fatalf("a snapshot %v after the one whose purge failed, want one no sooner than every %v", gap.Round(time.Millisecond), every)
 	}
 }

@@ -203,11 +203,17 @@ func (s *Store) purge(ctx context.Context, covered uint64) error {
 
 // writeSnapshots writes a snapshot whenever one is due, until ctx ends:
 // the log has moved since the last one, by Config.SnapshotEvents or for
-// Config.SnapshotInterval. It runs while this Store holds the lease.
+// Config.SnapshotInterval. It runs while this Store holds the lease. A
+// snapshot written counts even when what follows it (pruning, purging)
+// failed; after a failure the writer waits twice as long as after the one
+// before, from snapshotCheck up to Config.SnapshotInterval, before it tries
+// again.
 func (s *Store) writeSnapshots(ctx context.Context) {
 	tick := time.NewTicker(snapshotCheck)
 	defer tick.Stop()
 	since := time.Now()
+	var backoff time.Duration
+	var retryAt time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -217,18 +223,23 @@ func (s *Store) writeSnapshots(ctx context.Context) {
 		s.mu.Lock()
 		seq, last := s.state.Seq, s.snapSeq
 		s.mu.Unlock()
-		if seq <= last || (seq-last < s.snapEvents && time.Since(since) < s.snapEvery) {
+		if seq <= last || (seq-last < s.snapEvents && time.Since(since) < s.snapEvery) || time.Now().Before(retryAt) {
 			continue
 		}
 		sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
-		_, err := s.Snapshot(sctx)
+		written, err := s.Snapshot(sctx)
 		cancel()
+		if written != 0 {
+			since = time.Now()
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("natsbus: snapshot", "err", err)
 			}
+			backoff = min(max(2*backoff, snapshotCheck), s.snapEvery)
+			retryAt = time.Now().Add(backoff)
 			continue
 		}
-		since = time.Now()
+		backoff = 0
 	}
 }
