@@ -3,6 +3,7 @@ package natsbus
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/nats-io/nats.go"
@@ -44,6 +45,20 @@ func (s *Store) append(ctx context.Context, subject string, e event, opts ...jet
 	defer cancel()
 	defer context.AfterFunc(conn, cancel)()
 	ack, err := s.js.Publish(pctx, subject, data, opts...)
+	for inProcess(err) {
+		// A retry racing its first attempt on a cluster: the first one's
+		// answer comes once it is stored, in a moment.
+		t := time.NewTimer(keyInProcessWait)
+		select {
+		case <-pctx.Done():
+		case <-t.C:
+			ack, err = s.js.Publish(pctx, subject, data, opts...)
+		}
+		t.Stop()
+		if pctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
 		if isConflict(err) {
 			return orders.Update{}, err

@@ -116,6 +116,17 @@ func isConflict(err error) bool {
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
 }
 
+// errKeyInProcess is JetStream's error code for a message whose
+// Nats-Msg-Id is that of one a clustered stream has not finished storing.
+const errKeyInProcess jetstream.ErrorCode = 10158
+
+// inProcess reports whether err is JetStream refusing, for now, an event
+// whose key is that of one it is storing (a clustered stream only).
+func inProcess(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == errKeyInProcess
+}
+
 func validToken(s string) bool {
 	if s == "" {
 		return false

@@ -48,6 +48,11 @@ const (
 	// event written for another stream than the one this Store follows.
 	foreignCheck = 10 * time.Second
 
+	// keyInProcessWait is the pause before an order is published again
+	// after a clustered stream answered that an event of its key is being
+	// stored: that takes a round of replication, a few milliseconds.
+	keyInProcessWait = 10 * time.Millisecond
+
 	// defaultSnapshotInterval is Config.SnapshotInterval's default, and
 	// snapshotCheck how often the writer looks whether a snapshot is due.
 	defaultSnapshotInterval = time.Minute
