@@ -96,7 +96,7 @@ func (s *Store) original(ctx context.Context, e event, seq uint64) (orders.Updat
 	k, ok := s.keys.Get(e.Key, s.logTime)
 	s.mu.Unlock()
 	if !ok || k.Update.Seq != seq {
-		return orders.Update{}, fmt.Errorf("natsbus: the event at seq %d holds the key, but its order is not known here", seq)
+		return orders.Update{}, fmt.Errorf("%w: the event at seq %d holds the key, but its order is not known here", orders.ErrUnavailable, seq)
 	}
 	if k.Order != (orders.Order{ID: e.ID, Amount: e.Amount, Key: e.Key}) {
 		return orders.Update{}, fmt.Errorf("%w (by the order at seq %d)", orders.ErrKeyReused, seq)

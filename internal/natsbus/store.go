@@ -233,7 +233,7 @@ func (s *Store) Watch(ctx context.Context, apply func(orders.Update)) (orders.St
 // with the update of the event it duplicates.
 func (s *Store) PlaceOrder(ctx context.Context, o orders.Order) (orders.Update, error) {
 	if err := ctx.Err(); err != nil {
-		return orders.Update{}, err
+		return orders.Update{}, fmt.Errorf("place order %q: %w", o.ID, unavailable(err))
 	}
 	if err := orders.CheckKey(o.Key); err != nil {
 		return orders.Update{}, fmt.Errorf("place order %q: %w", o.ID, err)
@@ -272,7 +272,7 @@ func (s *Store) AddProduct(ctx context.Context, category string, np orders.NewPr
 	asked := false // expect is what the stream said, not the fold's addSeq
 	for {
 		if err := ctx.Err(); err != nil {
-			return orders.Update{}, err
+			return orders.Update{}, fmt.Errorf("add product to %q: %w", category, unavailable(err))
 		}
 		s.mu.Lock()
 		ci, ok := s.cats[category]
