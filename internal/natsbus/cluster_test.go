@@ -239,7 +239,9 @@ func TestClusterFailover(t *testing.T) {
 	}
 	for i, s := range stores {
 		eventuallyWithin(t, clusterWait, func() error {
-			st, err := s.Watch(t.Context(), func(orders.Update) {})
+			wctx, cancel := context.WithCancel(t.Context())
+			defer cancel() // one watcher at a time, not one per look
+			st, err := s.Watch(wctx, func(orders.Update) {})
 			if err != nil {
 				return err
 			}
