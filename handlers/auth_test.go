@@ -257,3 +257,42 @@ var startA1 = func() int64 {
 	}
 	panic("no A1 in the original catalogue")
 }()
+
+// With authentication on, an idempotency key belongs to the token's
+// subject: two users choosing the same key place two orders, each retry
+// gets its own user's answer, and a conflict names the key as sent.
+func TestHTTPKeysPerSubject(t *testing.T) {
+	iss := testenv.NewIssuer(t)
+	srv := authServer(t, iss, nil)
+	post := func(subject, body string) (int, api.OrderTotal, []byte) {
+		t.Helper()
+		h := testenv.Bearer(iss.Sign(t, testenv.Token{Subject: subject, Scope: "orders:write"}))
+		h.Set("Idempotency-Key", "checkout-1")
+		resp, b := srv.Do(t, "POST", "/orders/A1", body, h)
+		var ot api.OrderTotal
+		if resp.StatusCode == http.StatusOK {
+			if err := json.Unmarshal(b, &ot); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return resp.StatusCode, ot, b
+	}
+	_, alice, _ := post("alice", `{"amount":1}`)
+	status, bob, body := post("bob", `{"amount":1}`)
+	if status != http.StatusOK || bob.Total != alice.Total+1 {
+		t.Fatalf("bob's order under alice's key: %d %s, want a new order (total %d)", status, body, alice.Total+1)
+	}
+	if _, again, _ := post("alice", `{"amount":1}`); again != alice {
+		t.Errorf("alice's retry: %+v, want her first answer %+v", again, alice)
+	}
+	if _, again, _ := post("bob", `{"amount":1}`); again != bob {
+		t.Errorf("bob's retry: %+v, want his first answer %+v", again, bob)
+	}
+	if status, _, body := post("carol", `{"amount":5}`); status != http.StatusOK {
+		t.Errorf("carol's order of another amount under the key: %d %s, want it placed", status, body)
+	}
+	status, _, body = post("bob", `{"amount":2}`)
+	if status != http.StatusConflict || !strings.Contains(string(body), `\"checkout-1\"`) {
+		t.Errorf("bob's key for another order: %d %s, want 409 naming the key checkout-1", status, body)
+	}
+}

@@ -114,11 +114,17 @@ func (srv *Server) placeOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// A key is the token subject's own: two users choosing the same one
+	// place two orders.
+	var subject string
+	if cl := requestClaims(c); cl != nil {
+		subject = cl.Subject
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), storeTimeout)
 	defer cancel()
-	u, err := srv.cfg.Store.PlaceOrder(ctx, orders.Order{ID: id, Amount: int64(in.Amount), Key: key})
+	u, err := srv.cfg.Store.PlaceOrder(ctx, orders.Order{ID: id, Amount: int64(in.Amount), Key: orders.ScopeKey(subject, key)})
 	if err != nil {
-		return err
+		return orders.UnscopeError(err, subject, key)
 	}
 	return c.JSON(api.OrderTotal{ID: api.ProductID(u.ID), Total: api.Total(u.Total)})
 }

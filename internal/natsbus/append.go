@@ -3,6 +3,7 @@ package natsbus
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/nats-io/nats.go"
@@ -44,6 +45,20 @@ func (s *Store) append(ctx context.Context, subject string, e event, opts ...jet
 	defer cancel()
 	defer context.AfterFunc(conn, cancel)()
 	ack, err := s.js.Publish(pctx, subject, data, opts...)
+	for inProcess(err) {
+		// A retry racing its first attempt on a cluster: the first one's
+		// answer comes once it is stored, in a moment.
+		t := time.NewTimer(keyInProcessWait)
+		select {
+		case <-pctx.Done():
+		case <-t.C:
+			ack, err = s.js.Publish(pctx, subject, data, opts...)
+		}
+		t.Stop()
+		if pctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
 		if isConflict(err) {
 			return orders.Update{}, err
@@ -81,7 +96,7 @@ func (s *Store) original(ctx context.Context, e event, seq uint64) (orders.Updat
 	k, ok := s.keys.Get(e.Key, s.logTime)
 	s.mu.Unlock()
 	if !ok || k.Update.Seq != seq {
-		return orders.Update{}, fmt.Errorf("natsbus: the event at seq %d holds the key, but its order is not known here", seq)
+		return orders.Update{}, fmt.Errorf("%w: the event at seq %d holds the key, but its order is not known here", orders.ErrUnavailable, seq)
 	}
 	if k.Order != (orders.Order{ID: e.ID, Amount: e.Amount, Key: e.Key}) {
 		return orders.Update{}, fmt.Errorf("%w (by the order at seq %d)", orders.ErrKeyReused, seq)

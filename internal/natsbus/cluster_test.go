@@ -239,7 +239,9 @@ func TestClusterFailover(t *testing.T) {
 	}
 	for i, s := range stores {
 		eventuallyWithin(t, clusterWait, func() error {
-			st, err := s.Watch(t.Context(), func(orders.Update) {})
+			wctx, cancel := context.WithCancel(t.Context())
+			defer cancel() // one watcher at a time, not one per look
+			st, err := s.Watch(wctx, func(orders.Update) {})
 			if err != nil {
 				return err
 			}
@@ -262,3 +264,46 @@ func testLogger(t *testing.T) *slog.Logger {
 type tlog struct{ t *testing.T }
 
 func (w tlog) Write(b []byte) (int, error) { w.t.Log(string(b)); return len(b), nil }
+
+// On a cluster, JetStream refuses an event whose key is that of one it has
+// not finished storing ("duplicate message id is in process"): a retry
+// racing its first attempt. The store publishes it again, and both get the
+// first answer.
+func TestClusterConcurrentRetries(t *testing.T) {
+	const rounds = 20
+	c := testenv.NATSCluster(t, 3)
+	stores := openStores(t, c, 2, natsbus.Config{Replicas: 3, SnapshotInterval: -1})
+	ctx, cancel := context.WithTimeout(t.Context(), clusterWait)
+	defer cancel()
+	// The stream's leader is known to every node once an order is in.
+	eventuallyWithin(t, clusterWait, func() error {
+		_, err := stores[0].PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1, Key: "warm-up"})
+		return err
+	})
+	for k := range rounds {
+		o := orders.Order{ID: "A2", Amount: 1, Key: fmt.Sprintf("retry-%d", k)}
+		var us [2]orders.Update
+		var errs [2]error
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i, s := range stores {
+			wg.Go(func() {
+				<-start
+				us[i], errs[i] = s.PlaceOrder(ctx, o)
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, store %d: %v", k, i, err)
+			}
+		}
+		if us[0] != us[1] {
+			t.Fatalf("round %d: answers %+v and %+v, want one", k, us[0], us[1])
+		}
+	}
+	if err := totals(stores[1], map[string]int64{"A2": rounds}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -15,7 +15,9 @@
 // instance, is answered from the fold with the update of the first. Product
 // ids are assigned without a coordinator: AddProduct publishes the next id
 // of the category with an expected last sequence on the category's product
-// subject, and on a conflict catches up with the log and tries the next id.
+// subject, and on a conflict asks the stream for that subject's last event
+// (none once retention has purged it), catches up with the log to it and
+// tries the next id.
 //
 // A Store starts from the newest snapshot of the folded state (the stream's
 // key in the snapshot bucket, with the stream sequence it covers and the

@@ -2,6 +2,7 @@ package natsbus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,31 +11,35 @@ import (
 )
 
 // receive applies one event of the log. It reports a gap, and the seq
-// of the event, when events before it were not delivered.
-func (s *Store) receive(msg jetstream.Msg) (gap bool, seq uint64) {
+// of the event, when events before it were not delivered, and an error
+// when it cannot decide about the event now: the event is not applied,
+// and is to be read again later.
+func (s *Store) receive(msg jetstream.Msg) (gap bool, seq uint64, err error) {
 	meta, err := msg.Metadata()
 	if err != nil {
 		s.log.Error("natsbus: event without metadata", "subject", msg.Subject(), "err", err)
-		return false, 0
+		return false, 0, nil
 	}
 	seq, ts := meta.Sequence.Stream, meta.Timestamp
 	var e event
 	decodeErr := e.unmarshal(msg.Data())
 	stale := false
 	if decodeErr == nil && e.Log != "" && e.Log != s.logID {
-		if err := s.foreign(seq); err != nil {
+		if err := s.foreign(seq); errors.Is(err, ErrLogReset) {
 			s.fail(err)
-			return false, seq
+			return false, seq, nil
+		} else if err != nil {
+			return false, seq, err
 		}
 		stale = true
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.broken != nil || seq <= s.state.Seq {
-		return false, seq // already applied
+		return false, seq, nil // already applied
 	}
 	if seq > s.state.Seq+1 {
-		return true, seq
+		return true, seq, nil
 	}
 	var r result
 	switch {
@@ -61,7 +66,7 @@ func (s *Store) receive(msg jetstream.Msg) (gap bool, seq uint64) {
 		}
 	}
 	s.wake()
-	return false, seq
+	return false, seq, nil
 }
 
 // wake tells the waiters of await that something changed; s.mu is held.
@@ -111,14 +116,16 @@ func (s *Store) fold(seq uint64, ts time.Time, e event) (orders.Update, error) {
 // follows another stream than this Store's (see event.Log): nil when the
 // stream is still the one this Store follows, so the writer is the one
 // left behind and every instance that follows the stream skips the event;
-// otherwise the error that this Store's stream was replaced.
+// an error wrapping ErrLogReset when this Store's stream was replaced; and
+// another error when the stream cannot be looked at now, which decides
+// nothing: the event is read again later.
 func (s *Store) foreign(seq uint64) error {
 	ctx, cancel := context.WithTimeout(s.life, foreignCheck)
 	defer cancel()
 	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) { return s.js.Stream(ctx, s.stream) })
 	if err != nil {
-		return fmt.Errorf("%w: event %d was written for another stream %s than the one this instance follows, and the stream cannot be looked at: %v",
-			ErrLogReset, seq, s.stream, err)
+		return fmt.Errorf("natsbus: event %d was written for another stream %s than the one this instance follows, and the stream cannot be looked at now: %w",
+			seq, s.stream, err)
 	}
 	return s.check(stream.CachedInfo(), 0)
 }

@@ -27,6 +27,7 @@ const pullBatch = 4096
 // receive) skips an event.
 func (s *Store) follow() {
 	defer close(s.followed)
+	backoff := time.Duration(0) // the pause after a consumer that failed
 	for s.life.Err() == nil && s.Ready() == nil {
 		s.mu.Lock()
 		from := s.state.Seq + 1
@@ -51,10 +52,24 @@ func (s *Store) follow() {
 			}
 			continue
 		}
-		if err := s.consume(cons); err != nil && s.life.Err() == nil {
-			s.log.Warn("natsbus: consumer", "err", err)
-		}
+		err = s.consume(cons)
 		s.drop(cons)
+		if err == nil || s.life.Err() != nil {
+			backoff = 0
+			continue
+		}
+		s.log.Warn("natsbus: consumer", "err", err)
+		// A consumer that fails again at once waits longer each time,
+		// rather than be made again in a tight loop; one that had folded
+		// events starts the count again.
+		s.mu.Lock()
+		moved := s.state.Seq >= from
+		s.mu.Unlock()
+		if moved {
+			backoff = 0
+		}
+		backoff = min(max(2*backoff, retryWait), followBackoff)
+		s.pause(backoff)
 	}
 }
 
@@ -86,7 +101,11 @@ func (s *Store) consume(cons jetstream.Consumer) error {
 		if err != nil {
 			return err
 		}
-		if gap, seq := s.receive(msg); gap {
+		gap, seq, err := s.receive(msg)
+		if err != nil {
+			return err
+		}
+		if gap {
 			return s.skipped(seq)
 		}
 	}
@@ -94,7 +113,8 @@ func (s *Store) consume(cons jetstream.Consumer) error {
 
 // skipped handles a consumer that delivered the event at seq although
 // those before it were not applied: lost on the way (a new consumer reads
-// them), or no longer in the stream (the log cannot be followed).
+// them), or no longer in the stream, purged or deleted (the log cannot be
+// followed).
 func (s *Store) skipped(seq uint64) error {
 	s.mu.Lock()
 	applied := s.state.Seq
@@ -105,9 +125,16 @@ func (s *Store) skipped(seq uint64) error {
 	if err != nil {
 		return fmt.Errorf("event %d delivered after %d: %w", seq, applied, err)
 	}
-	if first := stream.CachedInfo().State.FirstSeq; first > applied+1 {
+	info := stream.CachedInfo()
+	if first := info.State.FirstSeq; first > applied+1 {
 		s.fail(fmt.Errorf("%w: events %d to %d of stream %s were purged or deleted before this instance applied them; restart the instance to start from a snapshot",
 			ErrLogReset, applied+1, first-1, s.stream))
+		return nil
+	}
+	_, err = retry(ctx, func(ctx context.Context) (*jetstream.RawStreamMsg, error) { return stream.GetMsg(ctx, applied+1) })
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		s.fail(fmt.Errorf("%w: event %d of stream %s was deleted (the stream counts %d deleted events) before this instance applied it; only a snapshot past it can start an instance",
+			ErrLogReset, applied+1, s.stream, info.State.NumDeleted))
 		return nil
 	}
 	return fmt.Errorf("event %d delivered after %d: reading again", seq, applied)

@@ -11,6 +11,7 @@ import (
 	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/orders/orderstest"
 	"github.com/liveorders/liveorders/internal/testenv"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // A key given on one instance and retried on another is applied once, and
@@ -118,4 +119,31 @@ func totals(s orders.Store, want map[string]int64) error {
 		}
 	}
 	return nil
+}
+
+// A write the store cannot answer is unavailable (503), not an internal
+// error: one whose context has ended, and a retry of a key whose first
+// event the fold did not record as an order.
+func TestUnansweredWritesUnavailable(t *testing.T) {
+	n := testenv.NATS(t)
+	s := n.Store(t, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+	ended, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := s.PlaceOrder(ended, orders.Order{ID: "A1", Amount: 1}); !errors.Is(err, orders.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Errorf("PlaceOrder with its context ended: %v, want ErrUnavailable and context.Canceled", err)
+	}
+	if _, err := s.AddProduct(ended, "electronics", orders.NewProduct{Name: "Kettle", RRP: "1.00"}); !errors.Is(err, orders.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Errorf("AddProduct with its context ended: %v, want ErrUnavailable and context.Canceled", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), wait)
+	defer cancel()
+	// An event under the key that the fold ignores (its product is
+	// unknown), as an instance with another catalogue would write.
+	if _, err := jsOf(t, n.URL).Publish(ctx, "liveorders.log.order.Z", []byte(`{"kind":"order","id":"Z1","amount":1,"key":"k-ignored"}`),
+		jetstream.WithMsgID("k-ignored")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1, Key: "k-ignored"}); !errors.Is(err, orders.ErrUnavailable) {
+		t.Errorf("a retry of a key whose order is not known: %v, want ErrUnavailable", err)
+	}
 }

@@ -83,7 +83,9 @@ func BenchmarkReady(b *testing.B) {
 			}
 			fill(b, n.URL, tc.events)
 			for {
-				got, err := w.Watch(ctx, func(orders.Update) {})
+				wctx, cancel := context.WithCancel(ctx)
+				got, err := w.Watch(wctx, func(orders.Update) {})
+				cancel() // one watcher at a time, not one per look
 				if err != nil {
 					b.Fatal(err)
 				}

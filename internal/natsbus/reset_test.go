@@ -135,3 +135,43 @@ func TestServerRestartKeepsLog(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An event deleted from the middle of the stream cannot be folded: a store
+// that reaches it stops following the log and says why, at once, rather
+// than read the log again and again.
+func TestEventDeleted(t *testing.T) {
+	n := testenv.NATS(t)
+	ctx, cancel := context.WithTimeout(t.Context(), wait)
+	defer cancel()
+	a := n.Store(t, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+	for range 3 {
+		if _, err := a.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stream, err := jsOf(t, n.URL).Stream(ctx, "LIVEORDERS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.DeleteMsg(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	logger, lines := logLines(t)
+	s, err := natsbus.Open(ctx, natsbus.Options{URL: n.URL}, orderstest.State(), natsbus.Config{SnapshotInterval: -1, Logger: logger})
+	if err == nil {
+		s.Close()
+		t.Fatal("a store started on a stream missing an event")
+	}
+	if !errors.Is(err, natsbus.ErrLogReset) || !strings.Contains(err.Error(), "event 2") || !strings.Contains(err.Error(), "deleted") {
+		t.Fatalf("error %q, want ErrLogReset naming event 2, deleted", err)
+	}
+	warned := 0
+	for len(lines) > 0 {
+		if strings.Contains(<-lines, "natsbus: consumer") {
+			warned++
+		}
+	}
+	if warned > 1 {
+		t.Fatalf("the store read the log again %d times", warned)
+	}
+}

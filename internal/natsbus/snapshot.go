@@ -163,9 +163,9 @@ func snapSeqs(infos []*jetstream.ObjectInfo, prefix string) []uint64 {
 	return seqs
 }
 
-// loadSnapshot returns the newest snapshot of the stream, which ends at
-// seq last, folded onto this Store's catalogue; nil if there is none.
-func (s *Store) loadSnapshot(ctx context.Context, last uint64) (*snapshot, error) {
+// loadSnapshot returns the newest snapshot of the stream folded onto this
+// Store's catalogue; nil if there is none.
+func (s *Store) loadSnapshot(ctx context.Context) (*snapshot, error) {
 	s.obsMu.Lock()
 	kv, obs := s.snapKV, s.obs
 	s.obsMu.Unlock()
@@ -193,9 +193,6 @@ func (s *Store) loadSnapshot(ctx context.Context, last uint64) (*snapshot, error
 		return nil, nil
 	case ref.log != s.logID:
 		return nil, nil // of a stream of the same name deleted since
-	case ref.seq > last:
-		s.log.Warn("natsbus: snapshot ignored: past the end of the log", "seq", ref.seq, "last", last)
-		return nil, nil
 	}
 	if ref.object != "" {
 		if obs == nil {

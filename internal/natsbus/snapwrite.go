@@ -185,7 +185,8 @@ func (s *Store) purge(ctx context.Context, covered uint64) error {
 		return s.fail(err)
 	}
 	cut := covered + 1 // Purge keeps cut and what follows
-	seq, err := s.firstSince(ctx, time.Now().Add(-s.retention))
+	since := time.Now().Add(-s.retention)
+	seq, err := retry(ctx, func(ctx context.Context) (uint64, error) { return s.firstSince(ctx, since) })
 	switch {
 	case err == nil:
 		cut = min(cut, seq)
@@ -200,45 +201,19 @@ func (s *Store) purge(ctx context.Context, covered uint64) error {
 	return stream.Purge(ctx, jetstream.WithPurgeSequence(cut))
 }
 
-// firstSince returns the seq of the first event stored at t or later.
-func (s *Store) firstSince(ctx context.Context, t time.Time) (uint64, error) {
-	req, err := json.Marshal(struct {
-		StartTime time.Time `json:"start_time"`
-	}{t.UTC()})
-	if err != nil {
-		return 0, err
-	}
-	msg, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+s.stream, req)
-	if err != nil {
-		return 0, err
-	}
-	var resp struct {
-		Message *struct {
-			Seq uint64 `json:"seq"`
-		} `json:"message"`
-		Error *jetstream.APIError `json:"error"`
-	}
-	if err := json.Unmarshal(msg.Data, &resp); err != nil {
-		return 0, fmt.Errorf("natsbus: message by time: %w", err)
-	}
-	switch {
-	case resp.Error != nil && resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound:
-		return 0, jetstream.ErrMsgNotFound
-	case resp.Error != nil:
-		return 0, resp.Error
-	case resp.Message == nil:
-		return 0, errors.New("natsbus: message by time: empty answer")
-	}
-	return resp.Message.Seq, nil
-}
-
 // writeSnapshots writes a snapshot whenever one is due, until ctx ends:
 // the log has moved since the last one, by Config.SnapshotEvents or for
-// Config.SnapshotInterval. It runs while this Store holds the lease.
+// Config.SnapshotInterval. It runs while this Store holds the lease. A
+// snapshot written counts even when what follows it (pruning, purging)
+// failed; after a failure the writer waits twice as long as after the one
+// before, from snapshotCheck up to Config.SnapshotInterval, before it tries
+// again.
 func (s *Store) writeSnapshots(ctx context.Context) {
 	tick := time.NewTicker(snapshotCheck)
 	defer tick.Stop()
 	since := time.Now()
+	var backoff time.Duration
+	var retryAt time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -248,15 +223,23 @@ func (s *Store) writeSnapshots(ctx context.Context) {
 		s.mu.Lock()
 		seq, last := s.state.Seq, s.snapSeq
 		s.mu.Unlock()
-		if seq <= last || (seq-last < s.snapEvents && time.Since(since) < s.snapEvery) {
+		if seq <= last || (seq-last < s.snapEvents && time.Since(since) < s.snapEvery) || time.Now().Before(retryAt) {
 			continue
 		}
-		if _, err := s.Snapshot(ctx); err != nil {
+		sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+		written, err := s.Snapshot(sctx)
+		cancel()
+		if written != 0 {
+			since = time.Now()
+		}
+		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("natsbus: snapshot", "err", err)
 			}
+			backoff = min(max(2*backoff, snapshotCheck), s.snapEvery)
+			retryAt = time.Now().Add(backoff)
 			continue
 		}
-		since = time.Now()
+		backoff = 0
 	}
 }

@@ -2,6 +2,7 @@ package natsbus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -140,9 +141,20 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 			return fail(err)
 		}
 	}
-	snap, err := s.loadSnapshot(ctx, info.State.LastSeq)
+	snap, err := s.loadSnapshot(ctx)
 	if err != nil {
 		return fail(err)
+	}
+	if snap != nil && snap.Seq > info.State.LastSeq {
+		// Written after the stream was looked at, and maybe followed by
+		// a purge of the events it covers: look again.
+		if info, err = s.streamInfo(ctx); err != nil {
+			return fail(err)
+		}
+		if snap.Seq > info.State.LastSeq {
+			s.log.Warn("natsbus: snapshot ignored: past the end of the log", "seq", snap.Seq, "last", info.State.LastSeq)
+			snap = nil
+		}
 	}
 	if snap != nil {
 		s.restore(snap)
@@ -221,7 +233,7 @@ func (s *Store) Watch(ctx context.Context, apply func(orders.Update)) (orders.St
 // with the update of the event it duplicates.
 func (s *Store) PlaceOrder(ctx context.Context, o orders.Order) (orders.Update, error) {
 	if err := ctx.Err(); err != nil {
-		return orders.Update{}, err
+		return orders.Update{}, fmt.Errorf("place order %q: %w", o.ID, unavailable(err))
 	}
 	if err := orders.CheckKey(o.Key); err != nil {
 		return orders.Update{}, fmt.Errorf("place order %q: %w", o.ID, err)
@@ -251,18 +263,25 @@ func (s *Store) PlaceOrder(ctx context.Context, o orders.Order) (orders.Update, 
 	return u, nil
 }
 
-// AddProduct implements orders.Store.
+// AddProduct implements orders.Store. It publishes the category's next
+// id expecting the seq of the category's last product event as the last
+// of its subject, so that of several instances adding to one category at
+// once one gets each id.
 func (s *Store) AddProduct(ctx context.Context, category string, np orders.NewProduct) (orders.Update, error) {
+	var expect uint64
+	asked := false // expect is what the stream said, not the fold's addSeq
 	for {
 		if err := ctx.Err(); err != nil {
-			return orders.Update{}, err
+			return orders.Update{}, fmt.Errorf("add product to %q: %w", category, unavailable(err))
 		}
 		s.mu.Lock()
 		ci, ok := s.cats[category]
 		var c orders.CategoryState
-		var expect uint64
 		if ok {
-			c, expect = s.state.Categories[ci], s.addSeq[category]
+			c = s.state.Categories[ci]
+			if !asked {
+				expect = s.addSeq[category]
+			}
 		}
 		s.mu.Unlock()
 		if !ok {
@@ -271,18 +290,31 @@ func (s *Store) AddProduct(ctx context.Context, category string, np orders.NewPr
 		if len(c.Products) >= s.max {
 			return orders.Update{}, fmt.Errorf("add product to %q: %w", category, orders.ErrCategoryFull)
 		}
+		subject := s.subject + ".product." + c.Prefix
 		e := event{Kind: kindProduct, Category: category, ID: c.NextID(), Name: np.Name, RRP: np.RRP, Info: np.Info}
-		u, err := s.append(ctx, s.subject+".product."+c.Prefix, e, jetstream.WithExpectLastSequencePerSubject(expect))
+		u, err := s.append(ctx, subject, e, jetstream.WithExpectLastSequencePerSubject(expect))
 		if !isConflict(err) {
 			if err != nil {
 				return orders.Update{}, fmt.Errorf("add product to %q: %w", category, err)
 			}
 			return u, nil
 		}
-		// Another instance added a product to the category first: catch
-		// up with it, then try the id that follows.
-		if err := s.await(ctx, func() bool { return s.addSeq[category] != expect }); err != nil {
+		// The subject's last event is not the one expected: another
+		// instance added a product to the category first, or retention
+		// purged the category's last product event (the subject is then
+		// empty, and stays so for every expectation but 0). Ask the stream,
+		// catch up with the log up to that event, then try the id that
+		// follows.
+		last, err := retry(ctx, func(ctx context.Context) (uint64, error) { return s.lastOn(ctx, subject) })
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			last, err = 0, nil
+		}
+		if err != nil {
+			return orders.Update{}, fmt.Errorf("add product to %q: the last product event: %w", category, unavailable(err))
+		}
+		if err := s.await(ctx, func() bool { return s.state.Seq >= last }); err != nil {
 			return orders.Update{}, fmt.Errorf("add product to %q: %w", category, unavailable(err))
 		}
+		expect, asked = last, true
 	}
 }

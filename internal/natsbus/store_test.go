@@ -156,7 +156,9 @@ func TestServerRestart(t *testing.T) {
 	}
 	n.Stop()
 	start := time.Now()
-	for {
+	tick := time.NewTicker(pollEvery) // a client's pause between attempts
+	defer tick.Stop()
+	for ; ; <-tick.C {
 		_, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1})
 		if errors.Is(err, orders.ErrUnavailable) {
 			break
@@ -176,7 +178,7 @@ func TestServerRestart(t *testing.T) {
 	t.Logf("unavailable after %v", time.Since(start))
 	n.Start()
 	var u orders.Update
-	for {
+	for ; ; <-tick.C {
 		var err error
 		if u, err = s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1}); err == nil {
 			break

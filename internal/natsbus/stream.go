@@ -2,6 +2,7 @@ package natsbus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -36,7 +37,10 @@ func retry[T any](ctx context.Context, f func(context.Context) (T, error)) (T, e
 func transient(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
-		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected) {
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected) ||
+		// What a request gets while the connection is re-established: a
+		// Store's connection buffers nothing meanwhile (see Dial).
+		errors.Is(err, nats.ErrReconnectBufExceeded) {
 		return true
 	}
 	var apiErr *jetstream.APIError
@@ -78,6 +82,20 @@ func (s *Store) openStream(ctx context.Context) (jetstream.Stream, error) {
 	return stream, nil
 }
 
+// streamInfo looks at the stream again, which must still be the one this
+// Store follows.
+func (s *Store) streamInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
+	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) { return s.js.Stream(ctx, s.stream) })
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: look at stream %s: %w", s.stream, unavailable(err))
+	}
+	info := stream.CachedInfo()
+	if err := s.check(info, 0); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
 // unavailable marks err, a failure to reach JetStream, as
 // orders.ErrUnavailable.
 func unavailable(err error) error {
@@ -98,6 +116,17 @@ func isConflict(err error) bool {
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
 }
 
+// errKeyInProcess is JetStream's error code for a message whose
+// Nats-Msg-Id is that of one a clustered stream has not finished storing.
+const errKeyInProcess jetstream.ErrorCode = 10158
+
+// inProcess reports whether err is JetStream refusing, for now, an event
+// whose key is that of one it is storing (a clustered stream only).
+func inProcess(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == errKeyInProcess
+}
+
 func validToken(s string) bool {
 	if s == "" {
 		return false
@@ -108,4 +137,52 @@ func validToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// firstSince returns the seq of the first event stored at t or later,
+// jetstream.ErrMsgNotFound if there is none.
+func (s *Store) firstSince(ctx context.Context, t time.Time) (uint64, error) {
+	return s.msgSeq(ctx, struct {
+		StartTime time.Time `json:"start_time"`
+	}{t.UTC()})
+}
+
+// lastOn returns the seq of the last event on subject,
+// jetstream.ErrMsgNotFound if there is none (never stored, or purged).
+func (s *Store) lastOn(ctx context.Context, subject string) (uint64, error) {
+	return s.msgSeq(ctx, struct {
+		Subject string `json:"last_by_subj"`
+	}{subject})
+}
+
+// msgSeq asks the stream for the message req selects and returns its seq.
+// The message itself is not needed: the stream's own API answers in one
+// round trip, without the stream info that jetstream.Stream looks up first.
+func (s *Store) msgSeq(ctx context.Context, req any) (uint64, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return 0, err
+	}
+	msg, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+s.stream, body)
+	if err != nil {
+		return 0, err
+	}
+	var resp struct {
+		Message *struct {
+			Seq uint64 `json:"seq"`
+		} `json:"message"`
+		Error *jetstream.APIError `json:"error"`
+	}
+	if err := json.Unmarshal(msg.Data, &resp); err != nil {
+		return 0, fmt.Errorf("natsbus: get a message of the stream: %w", err)
+	}
+	switch {
+	case resp.Error != nil && resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound:
+		return 0, jetstream.ErrMsgNotFound
+	case resp.Error != nil:
+		return 0, resp.Error
+	case resp.Message == nil:
+		return 0, errors.New("natsbus: get a message of the stream: empty answer")
+	}
+	return resp.Message.Seq, nil
 }

@@ -37,6 +37,10 @@ const (
 	// stallAfter: a Store whose fold has not moved for this long while the
 	// stream holds later events makes a new consumer.
 	stallAfter = 5 * time.Second
+	// followBackoff bounds the pause before a new consumer, after
+	// consumers that failed one after another: retryWait, then twice as
+	// long each time.
+	followBackoff = 5 * time.Second
 	// consumerIdle is how long the server keeps a consumer nobody reads,
 	// for one a Store could not delete.
 	consumerIdle = time.Minute
@@ -44,10 +48,19 @@ const (
 	// event written for another stream than the one this Store follows.
 	foreignCheck = 10 * time.Second
 
+	// keyInProcessWait is the pause before an order is published again
+	// after a clustered stream answered that an event of its key is being
+	// stored: that takes a round of replication, a few milliseconds.
+	keyInProcessWait = 10 * time.Millisecond
+
 	// defaultSnapshotInterval is Config.SnapshotInterval's default, and
 	// snapshotCheck how often the writer looks whether a snapshot is due.
 	defaultSnapshotInterval = time.Minute
 	snapshotCheck           = time.Second
+	// snapshotTimeout bounds one snapshot of the writer, from the look at
+	// the stream to the purge: past an election (a few attemptTimeouts),
+	// so that a reply lost then fails this snapshot, not every later one.
+	snapshotTimeout = 30 * time.Second
 	// keyMargin is how much longer than the duplicate window the fold
 	// remembers a key, so that clocks a little apart never have JetStream
 	// report a duplicate whose first answer the fold has forgotten.

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -53,5 +54,30 @@ func TestKeysForget(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "c,d" || ks.Len() != 2 {
 		t.Fatalf("All = %v (Len %d), want c,d", got, ks.Len())
+	}
+}
+
+func TestScopeKey(t *testing.T) {
+	alice, bob := ScopeKey("alice", "k-1"), ScopeKey("bob", "k-1")
+	if alice == bob || alice == "k-1" {
+		t.Fatalf("alice's and bob's k-1 are %q and %q, want two keys of their own", alice, bob)
+	}
+	for _, k := range []string{alice, bob} {
+		if err := CheckKey(k); err != nil {
+			t.Errorf("scoped key %q: %v", k, err)
+		}
+	}
+	if k := ScopeKey("alice", "k-1"); k != alice {
+		t.Errorf("alice's k-1 is %q, then %q", alice, k)
+	}
+	if k := ScopeKey("", "k-1"); k != "k-1" {
+		t.Errorf("k-1 without a subject is %q, want it unchanged", k)
+	}
+	if k := ScopeKey("alice", ""); k != "" {
+		t.Errorf("no key with a subject is %q, want none", k)
+	}
+	err := UnscopeError(fmt.Errorf("place order with key %q: %w", alice, ErrKeyReused), "alice", "k-1")
+	if !errors.Is(err, ErrKeyReused) || err.Error() != `place order with key "k-1": `+ErrKeyReused.Error() {
+		t.Errorf("UnscopeError = %v", err)
 	}
 }

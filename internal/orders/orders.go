@@ -5,8 +5,11 @@ package orders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -59,6 +62,41 @@ func CheckKey(key string) error {
 	}
 	return nil
 }
+
+// ScopeKey returns the key a store is given for key, the idempotency key
+// chosen by the caller that subject (a token's subject) names, so that two
+// callers choosing the same key place two orders: key itself without a
+// subject or without a key, and otherwise a digest of both, which CheckKey
+// accepts. A key that CheckKey refuses is returned as it is, for the store
+// to refuse.
+func ScopeKey(subject, key string) string {
+	if subject == "" || key == "" || CheckKey(key) != nil {
+		return key
+	}
+	h := sha256.Sum256([]byte(subject + "\x00" + key))
+	return scopedPrefix + base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// scopedPrefix starts the keys ScopeKey makes.
+const scopedPrefix = "~"
+
+// UnscopeError returns err, an error of a store given ScopeKey(subject,
+// key), with that key named as the caller gave it.
+func UnscopeError(err error, subject, key string) error {
+	scoped := ScopeKey(subject, key)
+	if err == nil || scoped == key {
+		return err
+	}
+	return &unscoped{err: err, scoped: scoped, key: key}
+}
+
+type unscoped struct {
+	err         error
+	scoped, key string
+}
+
+func (e *unscoped) Error() string { return strings.ReplaceAll(e.err.Error(), e.scoped, e.key) }
+func (e *unscoped) Unwrap() error { return e.err }
 
 // Product is an entry of the catalogue.
 type Product struct {

@@ -354,3 +354,43 @@ func TestSocketRefusesATokenPastItsExpiry(t *testing.T) {
 		t.Fatalf("auth with an expired token: %+v, want token_expired", e)
 	}
 }
+
+// With authentication on, a place-order key belongs to the token's
+// subject: two users choosing the same key place two orders, and each
+// retry gets its own user's answer.
+func TestSocketKeysPerSubject(t *testing.T) {
+	iss := testenv.NewIssuer(t)
+	srv := authServer(t, iss, nil)
+	place := func(c *testenv.Client, ref api.Ref) api.Placed {
+		t.Helper()
+		c.Send(`{"cmd":"place-order","payload":{"id":"A1","amount":1,"key":"checkout-1"},"ref":"` + string(ref) + `"}`)
+		for {
+			switch m := c.Next(wait).(type) {
+			case api.Order:
+				continue
+			case api.Placed:
+				if m.Ref != ref {
+					t.Fatalf("placed for ref %s, want %s", m.Ref, ref)
+				}
+				return m
+			default:
+				t.Fatalf("got %#v, want placed for %s", m, ref)
+			}
+		}
+	}
+	alice := dialToken(t, srv, "electronics", iss.Sign(t, testenv.Token{Subject: "alice", Scope: "orders:write"}))
+	bob := dialToken(t, srv, "electronics", iss.Sign(t, testenv.Token{Subject: "bob", Scope: "orders:write"}))
+	opening(t, alice)
+	opening(t, bob)
+	a := place(alice, "a1")
+	b := place(bob, "b1")
+	if b.Total != a.Total+1 || b.Seq == a.Seq {
+		t.Fatalf("bob's order under alice's key: %+v, want a new order after %+v", b, a)
+	}
+	if again := place(alice, "a2"); again.Seq != a.Seq || again.Total != a.Total {
+		t.Errorf("alice's retry: %+v, want her first answer %+v", again, a)
+	}
+	if again := place(bob, "b2"); again.Seq != b.Seq || again.Total != b.Total {
+		t.Errorf("bob's retry: %+v, want his first answer %+v", again, b)
+	}
+}

@@ -101,9 +101,13 @@ func (s *Session) placeOrder(c api.PlaceOrder) {
 		s.refuseAuth(&auth.ScopeError{Category: category}, c.Ref, "/payload/id")
 		return
 	}
+	// A key is the token subject's own: two users choosing the same one
+	// place two orders.
+	subject, key := s.subject(), string(c.Payload.Key)
 	ctx, cancel := context.WithTimeout(s.e.life, storeTimeout)
-	u, err := s.e.cfg.Store.PlaceOrder(ctx, orders.Order{ID: string(c.Payload.ID), Amount: int64(c.Payload.Amount), Key: string(c.Payload.Key)})
+	u, err := s.e.cfg.Store.PlaceOrder(ctx, orders.Order{ID: string(c.Payload.ID), Amount: int64(c.Payload.Amount), Key: orders.ScopeKey(subject, key)})
 	cancel()
+	err = orders.UnscopeError(err, subject, key)
 	if err != nil {
 		e := &api.Error{Code: s.e.cfg.ErrorCode(err), Ref: c.Ref, Message: err.Error()}
 		switch e.Code {

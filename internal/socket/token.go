@@ -122,6 +122,17 @@ func (s *Session) authorize(scope auth.Scope) error {
 	return cl.Require(scope)
 }
 
+// subject returns the subject of the session's token, "" when it is
+// anonymous or the token names none.
+func (s *Session) subject() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok == nil || s.tok.claims == nil {
+		return ""
+	}
+	return s.tok.claims.Subject
+}
+
 // allowsCategory reports whether the session's token, if any, allows the
 // category.
 func (s *Session) allowsCategory(category string) bool {

@@ -83,8 +83,10 @@ const clusterTries = 3
 func startCluster(t testing.TB, n int) (*Cluster, error) {
 	t.Helper()
 	c := &Cluster{t: t, links: make(map[[2]int]*link)}
-	clientPorts, routePorts := freePorts(t, n), freePorts(t, n)
-	dead := freePorts(t, 1)[0] // advertised: nodes only meet through the links
+	// One call, so that no two of the ports are the same.
+	ports := freePorts(t, 2*n+1)
+	clientPorts, routePorts := ports[:n], ports[n:2*n]
+	dead := ports[2*n] // advertised: nodes only meet through the links
 	for i := range n {
 		for j := range n {
 			if i != j {

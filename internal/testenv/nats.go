@@ -89,6 +89,18 @@ func (n *NATSServer) Stop() {
 	n.srv = nil
 }
 
+// Reload changes the options of the running server with configure, as a
+// configuration reload does (nats-server --signal reload): clients stay
+// connected, and a change of their permissions applies to them at once.
+func (n *NATSServer) Reload(configure func(*server.Options)) {
+	n.t.Helper()
+	configure(&n.opts)
+	opts := n.opts
+	if err := n.srv.ReloadOptions(&opts); err != nil {
+		n.t.Fatalf("testenv: reload nats-server: %v", err)
+	}
+}
+
 // Restart stops the server and starts it again with the same storage.
 func (n *NATSServer) Restart() {
 	n.t.Helper()
