@@ -25,7 +25,7 @@ func logID(created time.Time) string { return created.UTC().Format(time.RFC3339N
 func (s *Store) checkLog(ctx context.Context) {
 	tick := time.NewTicker(checkEvery)
 	defer tick.Stop()
-	missing := 0
+	missing, behind := 0, 0
 	var moved uint64      // applied at the last check
 	movedAt := time.Now() // when applied last moved
 	for {
@@ -58,10 +58,21 @@ func (s *Store) checkLog(ctx context.Context) {
 			continue // unreachable: writes fail meanwhile; look again later
 		}
 		info := stream.CachedInfo()
-		if err := s.check(info, applied); err != nil {
+		err = s.check(info, applied)
+		var short *shortLogError
+		if errors.As(err, &short) {
+			// Twice in a row, so that a leader just elected, still
+			// applying what the cluster had committed, is not taken for
+			// a truncated stream.
+			if behind++; behind < 2 {
+				continue
+			}
+		}
+		if err != nil {
 			s.fail(err)
 			return
 		}
+		behind = 0
 		if applied != moved {
 			moved, movedAt = applied, time.Now()
 		} else if info.State.LastSeq > applied && time.Since(movedAt) >= stallAfter {
@@ -81,11 +92,23 @@ func (s *Store) check(info *jetstream.StreamInfo, applied uint64) error {
 			ErrLogReset, s.stream, id, s.logID)
 	}
 	if last := info.State.LastSeq; last < applied {
-		return fmt.Errorf("%w: stream %s ends at seq %d, before seq %d this instance had applied; restart the instance to rebuild from the log as it now is",
-			ErrLogReset, s.stream, last, applied)
+		return &shortLogError{stream: s.stream, last: last, applied: applied}
 	}
 	return nil
 }
+
+// shortLogError is a stream that ends before what this Store applied.
+type shortLogError struct {
+	stream        string
+	last, applied uint64
+}
+
+func (e *shortLogError) Error() string {
+	return fmt.Sprintf("%v: stream %s ends at seq %d, before seq %d this instance had applied; restart the instance to rebuild from the log as it now is",
+		ErrLogReset, e.stream, e.last, e.applied)
+}
+
+func (e *shortLogError) Unwrap() error { return ErrLogReset }
 
 // fail records err as the reason the Store cannot follow its log, unless
 // one was recorded already, and returns the one recorded.
