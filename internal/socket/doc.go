@@ -1,7 +1,7 @@
 // Package socket serves the orders WebSocket once its upgrade is answered:
 // one session per connection, each with one reader, a conflated outbox
 // (internal/hub) written by one writer at a time, a heartbeat, the close
-// handshake, and the commands of the liveorders.v1 contract. An Engine
+// handshake, bearer tokens, and the commands of the liveorders.v1 contract. An Engine
 // holds every session: it starts them (Serve), pings them, closes one or
 // all of them with a chosen code (Kick), and closes them all at shutdown.
 //
@@ -35,6 +35,11 @@
 // (half-closed, still reading) until the client closes too, closeGrace
 // passes or lingerBytes arrive, so that closing never resets the
 // connection under a close frame the client has yet to read.
+//
+// A session with a bearer token (token.go) owns one timer, its token's
+// expiry and then its grace: the callbacks check the token's generation
+// under the session's lock and only queue an error or a close; teardown
+// stops the timer.
 //
 // Shutdown closes every session with 1001 after what it has pending and
 // waits for their readers, bounded by its context; then it stops the
