@@ -1,7 +1,8 @@
 // Package static holds the liveorders web client: the page (index.html,
-// app.js, style.css), the reusable socket client (orders-client.js) and the
-// constants and type definitions generated from the schemas
-// (protocol.gen.js). The files are plain ES modules with no build step.
+// app.js, style.css), the reusable socket client (orders-client.js and the
+// modules it is made of, in client/) and the constants and type definitions
+// generated from the schemas (protocol.gen.js). The files are plain ES
+// modules with no build step.
 //
 // The directory is also the npm package @liveorders/orders-client
 // (package.json): the socket client, the generated module, and their
@@ -14,5 +15,5 @@ import "embed"
 // "index.html"). The server serves it at /. The patterns name what a
 // browser loads, nothing else: no .d.ts, package.json or node_modules.
 //
-//go:embed index.html *.js *.css
+//go:embed index.html *.js *.css client/*.js
 var Files embed.FS

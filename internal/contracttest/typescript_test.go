@@ -55,7 +55,9 @@ func TestTypeScriptPackage(t *testing.T) {
 		files = append(files, f.Path)
 	}
 	slices.Sort(files)
-	if want := []string{"orders-client.d.ts", "orders-client.js", "package.json", "protocol.gen.d.ts", "protocol.gen.js"}; !slices.Equal(files, want) {
+	want := append(clientModules(t), "orders-client.d.ts", "orders-client.js", "package.json", "protocol.gen.d.ts", "protocol.gen.js")
+	slices.Sort(want)
+	if !slices.Equal(files, want) {
 		t.Errorf("the package holds %v, want %v", files, want)
 	}
 
@@ -163,8 +165,13 @@ func TestTypeScriptDeclarationsMatchTheModule(t *testing.T) {
 		}
 		// impl: the modules alone, typed by their JSDoc; decl: the
 		// declarations.
+		if err := os.Mkdir(filepath.Join(dir, "impl", "client"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		writeFile(t, filepath.Join(dir, "impl", "orders-client.js"), client)
-		writeFile(t, filepath.Join(dir, "impl", "protocol.gen.js"), read("protocol.gen.js"))
+		for _, name := range append(clientModules(t), "protocol.gen.js") {
+			writeFile(t, filepath.Join(dir, "impl", name), read(name))
+		}
 		for _, name := range []string{"orders-client.d.ts", "protocol.gen.d.ts", "protocol.gen.js"} {
 			writeFile(t, filepath.Join(dir, "decl", name), read(name))
 		}
@@ -192,8 +199,8 @@ export const values: typeof decl = impl;
 
 	t.Run("a changed signature fails", func(t *testing.T) {
 		// total(id) answers a number; make it answer a string.
-		changed := bytes.Replace(client, []byte("   * @returns {number | undefined}\n   */\n  total(id) {\n    return this.#view?.totals.get(id)?.total;"),
-			[]byte("   * @returns {string}\n   */\n  total(id) {\n    return String(this.#view?.totals.get(id)?.total);"), 1)
+		changed := bytes.Replace(client, []byte("   * @returns {number | undefined}\n   */\n  total(id) {\n    return this.#totals.total(id);"),
+			[]byte("   * @returns {string}\n   */\n  total(id) {\n    return String(this.#totals.total(id));"), 1)
 		if bytes.Equal(changed, client) {
 			t.Fatal("orders-client.js has no total(id) to change")
 		}
@@ -208,7 +215,7 @@ export const values: typeof decl = impl;
 // module the package holds, byte for byte.
 func TestServedClientIsThePackagedOne(t *testing.T) {
 	s := testenv.Start(t, testenv.Options{})
-	for _, name := range []string{"orders-client.js", "protocol.gen.js"} {
+	for _, name := range append(clientModules(t), "orders-client.js", "protocol.gen.js") {
 		want, err := os.ReadFile(filepath.Join(root, "static", name))
 		if err != nil {
 			t.Fatal(err)
@@ -222,4 +229,18 @@ func TestServedClientIsThePackagedOne(t *testing.T) {
 			t.Errorf("/%s is served; only what a browser loads is", name)
 		}
 	}
+}
+
+// clientModules names the modules orders-client.js is made of, as paths
+// under static/ (client/*.js).
+func clientModules(t *testing.T) []string {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(root, "static", "client", "*.js"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no modules in static/client (%v)", err)
+	}
+	for i, name := range names {
+		names[i] = "client/" + filepath.Base(name)
+	}
+	return names
 }
