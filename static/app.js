@@ -21,6 +21,11 @@
  */
 
 import { OrdersClient, OrdersError, backoffDelay } from "./orders-client.js";
+import { byId, pick } from "./app/page.js";
+import { explain, label } from "./app/text.js";
+import { Notice, announcer } from "./app/messages.js";
+import { pageToken, withToken } from "./app/token.js";
+import { fetchProducts, getJSON, pause, problemOf, problemText, products } from "./app/http.js";
 
 /** @typedef {import("./protocol.gen.js").Product} Product */
 /** @typedef {import("./protocol.gen.js").Problem} Problem */
@@ -45,28 +50,6 @@ const FIELDS = /** @type {const} */ (["name", "rrp", "info"]);
 /** How long a successful order's note stays. */
 const NOTE_MS = 4000;
 
-/**
- * @template {HTMLElement} T
- * @param {string} id
- * @returns {T}
- */
-function byId(id) {
-  const el = document.getElementById(id);
-  if (el === null) throw new Error(`missing #${id}`);
-  return /** @type {T} */ (el);
-}
-
-/**
- * @param {ParentNode} root
- * @param {string} selector
- * @returns {HTMLElement}
- */
-function pick(root, selector) {
-  const el = root.querySelector(selector);
-  if (!(el instanceof HTMLElement)) throw new Error(`missing ${selector}`);
-  return el;
-}
-
 const ui = {
   select: /** @type {HTMLSelectElement} */ (byId("category")),
   list: /** @type {HTMLUListElement} */ (byId("products")),
@@ -81,6 +64,8 @@ const ui = {
   template: /** @type {HTMLTemplateElement} */ (byId("product-template")),
   announcer: byId("announcer"),
 };
+const notice = new Notice(ui.notice);
+const announce = announcer(ui.announcer);
 
 /** @type {OrdersClient} */
 let client;
@@ -100,149 +85,7 @@ let adding = 0;
 const noop = () => {};
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 
-// --- text -------------------------------------------------------------------
-
-/**
- * A category's display name: "home-garden" → "Home garden".
- * @param {string} category
- */
-function label(category) {
-  const words = category.replace(/-/g, " ");
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-/**
- * A short, human explanation of a failure.
- * @param {unknown} err
- */
-function explain(err) {
-  if (err instanceof OrdersError) return err.message;
-  if (err instanceof DOMException) {
-    if (err.name === "NetworkError") return "the server closed the connection for good";
-    if (err.name === "TimeoutError") return "the server did not answer in time";
-    if (err.name === "AbortError") return "cancelled";
-  }
-  if (err instanceof TypeError) return "the server could not be reached";
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** @param {string} text */
-function announce(text) {
-  ui.announcer.textContent = text;
-}
-
-/** @param {string} text */
-function showNotice(text) {
-  pick(ui.notice, ".notice-text").textContent = text;
-  ui.notice.hidden = false;
-}
-
-function hideNotice() {
-  ui.notice.hidden = true;
-}
-
-// --- HTTP -------------------------------------------------------------------
-
-/**
- * The problem document of a failed response, if it has one.
- * @param {Response} res
- * @returns {Promise<Partial<Problem>>}
- */
-async function problemOf(res) {
-  try {
-    const body = await res.json();
-    if (body !== null && typeof body === "object") return body;
-  } catch {
-    // Not JSON.
-  }
-  return { status: res.status, title: res.statusText || `HTTP ${res.status}` };
-}
-
-/**
- * @param {Partial<Problem>} problem
- * @param {Response} res
- */
-function problemText(problem, res) {
-  return problem.detail || problem.title || `HTTP ${res.status}`;
-}
-
-// --- token ---------------------------------------------------------------
-
-/** Where the page keeps a bearer token for the tab's session. */
-const TOKEN_KEY = "liveorders.token";
-
-/**
- * The bearer token of a server started with authentication, if the page was
- * given one: opened as `/#token=<jwt>` (the fragment never reaches a server
- * or its logs), it is kept for the tab in sessionStorage and taken out of
- * the address bar. Without one the page works as it always did.
- * @returns {string | null}
- */
-function pageToken() {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m !== null) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
-/**
- * Headers for a request, with the token when there is one.
- * @param {Record<string, string>} headers
- * @returns {Record<string, string>}
- */
-function withToken(headers) {
-  const token = pageToken();
-  return token === null ? headers : { ...headers, Authorization: `Bearer ${token}` };
-}
-
-/**
- * @param {string} path
- * @param {AbortSignal} [signal]
- * @returns {Promise<unknown>}
- */
-async function getJSON(path, signal) {
-  const res = await fetch(path, { headers: withToken({ Accept: "application/json" }), signal });
-  if (!res.ok) throw new Error(problemText(await problemOf(res), res));
-  return res.json();
-}
-
-/**
- * The products of a category.
- * @param {string} category
- * @param {AbortSignal} [signal]
- * @returns {Promise<Product[]>}
- */
-async function fetchProducts(category, signal) {
-  return products(await getJSON(`/${encodeURIComponent(category)}`, signal));
-}
-
-/**
- * The well-formed products of a product list.
- * @param {unknown} body
- * @returns {Product[]}
- */
-function products(body) {
-  if (!Array.isArray(body)) throw new Error("the server sent an unexpected product list");
-  return body.filter((p) => p !== null && typeof p === "object" && typeof p.id === "string");
-}
-
-/**
- * Waits `ms`, or less if the browser comes back online.
- * @param {number} ms
- */
-function pause(ms) {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      removeEventListener("online", done);
-      resolve(undefined);
-    };
-    const timer = setTimeout(done, ms);
-    addEventListener("online", done);
-  });
-}
+// --- the category -------------------------------------------------------------
 
 /**
  * The category names, in display order; retried until the server answers.
@@ -255,16 +98,14 @@ async function loadCategories() {
       if (!Array.isArray(body) || body.some((c) => typeof c !== "string")) {
         throw new Error("the server sent an unexpected category list");
       }
-      hideNotice();
+      notice.hide();
       return body;
     } catch (err) {
-      showNotice(`Could not load the categories: ${explain(err)}. Retrying…`);
+      notice.show(`Could not load the categories: ${explain(err)}. Retrying…`);
       await pause(backoffDelay(attempt));
     }
   }
 }
-
-// --- the category -------------------------------------------------------------
 
 /** @param {string[]} categories */
 function fillSelect(categories) {
@@ -337,13 +178,13 @@ function switchFailed(category, err) {
   wanted = null;
   switchAbort = null;
   if (shown !== null) {
-    showNotice(`Could not show ${label(category)}: ${explain(err)}.`);
+    notice.show(`Could not show ${label(category)}: ${explain(err)}.`);
     switchTo(shown);
     return;
   }
   // Nothing on screen yet: keep trying, unless the user picks another category.
   loadFailures++;
-  showNotice(`Could not load ${label(category)}: ${explain(err)}. Retrying…`);
+  notice.show(`Could not load ${label(category)}: ${explain(err)}. Retrying…`);
   pause(backoffDelay(loadFailures)).then(() => {
     if (wanted === null) switchTo(category);
   });
@@ -367,7 +208,7 @@ function render(category, list) {
   shown = category;
   ui.list.dataset.category = category;
   ui.list.setAttribute("aria-busy", "false");
-  hideNotice();
+  notice.hide();
   updateSummary();
   announce(`Showing ${rows.size} ${rows.size === 1 ? "product" : "products"} in ${label(category)}.`);
   findUnlisted();
@@ -702,13 +543,12 @@ function onOrder({ detail }) {
 
 /** @param {CustomEvent<ErrorMessage>} event */
 function onServerError({ detail }) {
-  showNotice(`The server refused a request: ${detail.message || detail.code}.`);
+  notice.show(`The server refused a request: ${detail.message || detail.code}.`);
 }
 
 // --- start ------------------------------------------------------------------
 
 async function main() {
-  pick(ui.notice, ".notice-dismiss").addEventListener("click", hideNotice);
   ui.list.addEventListener("click", onListClick);
   ui.form.addEventListener("submit", onSubmit);
   ui.form.addEventListener("input", (event) => {
@@ -718,13 +558,13 @@ async function main() {
 
   const categories = await loadCategories();
   if (categories.length === 0) {
-    showNotice("There are no categories yet.");
+    notice.show("There are no categories yet.");
     return;
   }
   fillSelect(categories);
   const asked = categoryInURL();
   const first = asked !== null && categories.includes(asked) ? asked : categories[0];
-  if (asked !== null && asked !== first) showNotice(`There is no category “${asked}”; showing ${label(first)}.`);
+  if (asked !== null && asked !== first) notice.show(`There is no category “${asked}”; showing ${label(first)}.`);
 
   client = new OrdersClient({ category: first, getToken: () => pageToken() });
   /** @type {any} */ (window).liveorders = {

@@ -3,6 +3,10 @@
 // constants and type definitions generated from the schemas
 // (protocol.gen.js). The files are plain ES modules with no build step.
 //
+// app.js is the page's entry script; the page's modules are in app/ (finding
+// elements, text, messages, the token, HTTP). They are served with the page,
+// not packaged with the client.
+//
 // The directory is also the npm package @liveorders/orders-client
 // (package.json): the socket client, the generated module, and their
 // TypeScript declarations (*.d.ts). Those and package.json are not served.
@@ -14,5 +18,5 @@ import "embed"
 // "index.html"). The server serves it at /. The patterns name what a
 // browser loads, nothing else: no .d.ts, package.json or node_modules.
 //
-//go:embed index.html *.js *.css
+//go:embed index.html *.js *.css app/*.js
 var Files embed.FS
