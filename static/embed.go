@@ -3,9 +3,10 @@
 // constants and type definitions generated from the schemas
 // (protocol.gen.js). The files are plain ES modules with no build step.
 //
-// app.js is the page's entry script; the page's modules are in app/ (finding
-// elements, text, messages, the token, HTTP). They are served with the page,
-// not packaged with the client.
+// app.js is the page's entry script: it wires the page's modules in app/
+// (finding elements, text, messages, the token, HTTP, categories, the
+// product list and its rows, orders, the add-product form, the connection)
+// and starts. They are served with the page, not packaged with the client.
 //
 // The directory is also the npm package @liveorders/orders-client
 // (package.json): the socket client, the generated module, and their
