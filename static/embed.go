@@ -4,6 +4,11 @@
 // generated from the schemas (protocol.gen.js). The files are plain ES
 // modules with no build step.
 //
+// app.js is the page's entry script: it wires the page's modules in app/
+// (finding elements, text, messages, the token, HTTP, categories, the
+// product list and its rows, orders, the add-product form, the connection)
+// and starts. They are served with the page, not packaged with the client.
+//
 // The directory is also the npm package @liveorders/orders-client
 // (package.json): the socket client, the generated module, and their
 // TypeScript declarations (*.d.ts). Those and package.json are not served.
@@ -15,5 +20,5 @@ import "embed"
 // "index.html"). The server serves it at /. The patterns name what a
 // browser loads, nothing else: no .d.ts, package.json or node_modules.
 //
-//go:embed index.html *.js *.css client/*.js
+//go:embed index.html *.js *.css client/*.js app/*.js
 var Files embed.FS
