@@ -31,7 +31,7 @@ import { byId, pick } from "./app/page.js";
 import { label } from "./app/text.js";
 import { Notice, announcer } from "./app/messages.js";
 import { pageToken } from "./app/token.js";
-import { CategorySwitch, categoryInURL, fillSelect, loadCategories } from "./app/categories.js";
+import { CategoryPicker, categoryInURL, fillSelect, loadCategories } from "./app/categories.js";
 import { ProductList } from "./app/products.js";
 import { placeOrdersFrom } from "./app/orders.js";
 import { AddForm } from "./app/add-form.js";
@@ -89,7 +89,7 @@ async function main() {
   showConnection(client, { status: ui.connection, label: ui.connectionLabel, retry: ui.retry }, notice);
   list.follow(client);
   placeOrdersFrom(ui.list, list, client, announce);
-  const categorySwitch = new CategorySwitch(ui.select, list, client, notice);
+  const picker = new CategoryPicker(ui.select, list, client, notice);
   // Let the browser keep the page in its back/forward cache: an open socket would prevent it.
   addEventListener("pagehide", (e) => {
     if (e.persisted) client.close();
@@ -97,14 +97,14 @@ async function main() {
   addEventListener("pageshow", (e) => {
     if (!e.persisted) return;
     client.connect();
-    categorySwitch.choose();
+    picker.choose();
   });
   client.connect();
 
-  ui.select.addEventListener("change", () => categorySwitch.choose());
-  ui.select.addEventListener("input", () => categorySwitch.choose());
+  ui.select.addEventListener("change", () => picker.choose());
+  ui.select.addEventListener("input", () => picker.choose());
   ui.select.disabled = false;
-  categorySwitch.switchTo(first);
+  picker.switchTo(first);
 }
 
 main();

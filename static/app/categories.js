@@ -72,8 +72,8 @@ function keepInURL(category) {
   history.replaceState(history.state, "", url);
 }
 
-/** Switches the list and the socket to the category the user picks. */
-export class CategorySwitch {
+/** The picker: switches the list and the socket to the category the user picks. */
+export class CategoryPicker {
   /** @type {HTMLSelectElement} */
   #select;
   /** @type {ProductList} */
