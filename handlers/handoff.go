@@ -22,9 +22,10 @@ import (
 //   - Server.KeepHijackedConns stops fasthttp closing the connection when
 //     the handler returns; the socket engine closes it when the session
 //     ends.
-//   - RequestCtx.Conn is the accepted connection; the middleware before the
-//     upgrade passes it to the handler through a local (the library copies
-//     locals into its Conn).
+//   - RequestCtx.Conn is the accepted connection (in the listener's wrapper
+//     for a lingering close, linger.go, which the socket does without); the
+//     middleware before the upgrade passes it to the handler through a
+//     local (the library copies locals into its Conn).
 //   - Bytes fasthttp read past the upgrade request (from a client that sent
 //     a frame without waiting for the 101) are in the buffered reader under
 //     the library's connection; handoff reads them out before returning.
@@ -42,7 +43,7 @@ func keepHijackedConns(s *fasthttp.Server) { s.KeepHijackedConns = true }
 type heldConn struct{ conn net.Conn }
 
 // keepNetConn runs before the upgrade.
-func keepNetConn(c *fiber.Ctx) { c.Locals(netConnKey, &heldConn{c.Context().Conn()}) }
+func keepNetConn(c *fiber.Ctx) { c.Locals(netConnKey, &heldConn{unwrapConn(c.Context().Conn())}) }
 
 // handoff returns the connection under conn and the bytes already read
 // past the upgrade request.

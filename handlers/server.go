@@ -140,6 +140,7 @@ func New(cfg Config) *Server {
 		ReduceMemoryUsage: true,
 	})
 	keepHijackedConns(srv.app.Server())
+	lingerOnRequestErrors(srv.app.Server())
 	srv.routes()
 	srv.ready.Store(true)
 	return srv
@@ -169,7 +170,8 @@ func (srv *Server) Serve(ln net.Listener) error {
 // timeout. fasthttp bounds a request by its ReadTimeout only once the
 // request's first byte has arrived (then replacing this deadline), so a
 // client that connects and stays silent would otherwise hold its connection
-// forever. Sockets set their own deadlines once upgraded.
+// forever. Sockets set their own deadlines once upgraded. Each connection
+// comes wrapped for a lingering close (linger.go).
 type firstByteListener struct {
 	net.Listener
 	timeout time.Duration
@@ -181,7 +183,7 @@ func (l firstByteListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	_ = c.SetReadDeadline(time.Now().Add(l.timeout)) // an error surfaces at the first read
-	return c, nil
+	return &lingerConn{Conn: c}, nil
 }
 
 // Shutdown turns /readyz to 503, stops accepting requests and waits for
