@@ -16,6 +16,7 @@ import (
 	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/natsbus"
 	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/liveorders/liveorders/internal/scenario"
 	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/socket"
 )
@@ -33,6 +34,7 @@ type config struct {
 	logLevel       string
 	logFormat      string
 	pprof          string
+	scenario       *scenario.Plan // -scenario, loaded and compiled
 
 	// The NATS store, passed on to natsbus.Options and natsbus.Config.
 	natsReplicas         int
@@ -98,6 +100,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.authSecretFile, "auth-secret-file", env("LIVEORDERS_AUTH_SECRET_FILE", ""), "file holding the HS256 secret (at least 32 bytes); empty: none (LIVEORDERS_AUTH_SECRET_FILE)")
 	fs.StringVar(&c.authIssuer, "auth-issuer", env("LIVEORDERS_AUTH_ISSUER", ""), "the iss every token must carry; required with -auth-jwks (LIVEORDERS_AUTH_ISSUER)")
 	fs.StringVar(&c.authAudience, "auth-audience", env("LIVEORDERS_AUTH_AUDIENCE", ""), "an aud every token must carry; required with -auth-jwks (LIVEORDERS_AUTH_AUDIENCE)")
+	scenarioFile := fs.String("scenario", env("LIVEORDERS_SCENARIO", ""), "play this scenario (JSON or YAML, see schema/scenario.schema.json) from the start; a file that cannot be played stops the server from starting, naming each fault (LIVEORDERS_SCENARIO)")
 	publicRead := env("LIVEORDERS_AUTH_PUBLIC_READ", "true")
 	fs.Func("auth-public-read", "with auth configured, catalogue reads and socket subscriptions need no token; false: they need one too (LIVEORDERS_AUTH_PUBLIC_READ, default true)", func(s string) error { publicRead = s; return nil })
 
@@ -162,6 +165,11 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	if c.maxCommand > c.readLimit {
 		return c, fmt.Errorf("-max-command (%d) is above -read-limit (%d): no such command could be read", c.maxCommand, c.readLimit)
+	}
+	if *scenarioFile != "" {
+		if c.scenario, err = scenario.LoadFile(*scenarioFile); err != nil {
+			return c, fmt.Errorf("-scenario: %w", err)
+		}
 	}
 	if seed == "" {
 		c.seed = rand.Uint64()

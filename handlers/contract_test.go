@@ -164,6 +164,9 @@ func TestSchemasResolveOverHTTP(t *testing.T) {
 		{"operations.schema.json#/$defs/MockSim",
 			[]string{`{"interval":"1.5s","paused":false}`},
 			[]string{`{"interval":"soon","paused":false}`, `{"interval":"1s"}`}},
+		{"scenario.schema.json#/$defs/Scenario",
+			[]string{`{"name":"n","seed":1,"steps":[{"do":"burst","at":"0","orders":5,"category":"electronics"}]}`},
+			[]string{`{"name":"n","seed":1,"steps":[{"do":"burst","at":"0","orders":5,"category":"Toys!"}]}`, `{"name":"n","seed":1,"steps":[]}`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.def, func(t *testing.T) {

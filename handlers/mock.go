@@ -28,6 +28,11 @@ func (srv *Server) mockRoutes() {
 	srv.app.Post("/mock/disconnect", change, srv.disconnect)
 	srv.app.Get("/mock/latency", srv.mockControl, srv.latencyState)
 	srv.app.Post("/mock/latency", change, srv.latencySet)
+	if srv.cfg.Scenarios != nil {
+		srv.app.Get("/mock/scenario", srv.mockControl, srv.scenarioStatus)
+		srv.app.Post("/mock/scenario", change, srv.scenarioStart)
+		srv.app.Delete("/mock/scenario", change, srv.scenarioStop)
+	}
 }
 
 func (srv *Server) latencyState(c *fiber.Ctx) error {

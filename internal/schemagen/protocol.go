@@ -244,6 +244,13 @@ var liveorders = protocol{
 		{Method: "POST", Path: "/mock/latency", ID: "setMockLatency", Scope: "mock:control", Tag: "mock", Body: "MockLatencyControl", BodyOptional: true, Answer: "MockLatency",
 			Problems: []problem{{400, []string{"invalid_payload"}}, tooLarge, forbiddenOrigin},
 			Note:     "Mock control, not in -production: delay every outgoing frame ({\"delay\":\"750ms\"}, at most 5s)."},
+		{Method: "GET", Path: "/mock/scenario", ID: "getMockScenario", Scope: "mock:control", Tag: "mock", Answer: "ScenarioStatus", Problems: []problem{forbiddenOrigin},
+			Note: "Mock control, not in -production: the scenario playing or last played, and how far it got."},
+		{Method: "POST", Path: "/mock/scenario", ID: "playMockScenario", Scope: "mock:control", Tag: "mock", Body: "Scenario", Answer: "ScenarioStatus", Status: 202,
+			Problems: []problem{{400, []string{"invalid_payload"}}, tooLarge, notJSON, forbiddenOrigin},
+			Note:     "Mock control, not in -production: play a scenario (JSON, or YAML sent as application/yaml) in place of the one playing. One that cannot be played (against the schema, or naming a category or product this server lacks) is refused with every fault and its pointer, and nothing changes."},
+		{Method: "DELETE", Path: "/mock/scenario", ID: "stopMockScenario", Scope: "mock:control", Tag: "mock", Answer: "ScenarioStatus", Problems: []problem{forbiddenOrigin},
+			Note: "Mock control, not in -production: stop the scenario playing; the simulated stream and the latency are put back as they were before it."},
 	},
 }
 

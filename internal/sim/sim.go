@@ -48,6 +48,7 @@ type Sim struct {
 	rng      *rand.Rand
 	interval time.Duration
 	paused   bool
+	held     bool          // a scenario plays: no order of the stream's own
 	changed  chan struct{} // closed and replaced when interval or pause change
 }
 
@@ -93,6 +94,22 @@ func (s *Sim) Pause() { s.setPaused(true) }
 // Resume undoes Pause.
 func (s *Sim) Resume() { s.setPaused(false) }
 
+// Hold stops the stream's own orders while a scenario plays, whatever
+// the settings, until the returned function is called; Step still places
+// orders. Pause and Resume under a hold take effect when it ends.
+func (s *Sim) Hold() (release func()) {
+	s.mu.Lock()
+	s.held = true
+	s.signal()
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.held = false
+		s.signal()
+		s.mu.Unlock()
+	}
+}
+
 // Reseed restarts the random sequence from seed.
 func (s *Sim) Reseed(seed uint64) {
 	s.mu.Lock()
@@ -119,7 +136,7 @@ func (s *Sim) Run(ctx context.Context) {
 	last := time.Time{} // no order yet: the first is due at once
 	for {
 		s.mu.Lock()
-		interval, paused, changed := s.interval, s.paused, s.changed
+		interval, paused, changed := s.interval, s.paused || s.held, s.changed
 		s.mu.Unlock()
 		var t *time.Timer
 		var tick <-chan time.Time
