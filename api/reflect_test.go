@@ -45,6 +45,7 @@ var rtTypes = []any{
 	api.Scenario{}, api.StepKind(""), api.Offset(""), api.BurstStep{}, api.RateStep{}, api.PauseStep{},
 	api.ResumeStep{}, api.OrderStep{}, api.TotalStep{}, api.ProductStep{}, api.LatencyStep{},
 	api.CloseStep{}, api.ExpireTokensStep{}, api.ScenarioState(""), api.ScenarioStatus{},
+	api.RecordingStatus{},
 }
 
 // rtEnums holds the generated value list of each enumeration.

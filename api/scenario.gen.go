@@ -500,3 +500,17 @@ type ScenarioStatus struct {
 	DurationMs int64  `json:"durationMs"`
 	Error      string `json:"error,omitempty"`
 }
+
+// RecordingStatus is the answer of POST and DELETE /mock/recording: whether
+// the server records what its sockets exchange, and how much it holds. GET
+// /mock/recording answers the recording itself, a HAR document.
+type RecordingStatus struct {
+	// Whether sockets are being recorded.
+	Recording bool `json:"recording"`
+	// How many sockets the recording holds.
+	Sockets int64 `json:"sockets"`
+	// How many messages it holds, sent and received.
+	Messages int64 `json:"messages"`
+	// Messages left out past the recording's bound of 200000.
+	Dropped int64 `json:"dropped"`
+}

@@ -81,6 +81,7 @@ var defTypes = map[string]any{
 	"ExpireTokensStep": api.ExpireTokensStep{},
 	"ScenarioState":    api.ScenarioState(""),
 	"ScenarioStatus":   api.ScenarioStatus{},
+	"RecordingStatus":  api.RecordingStatus{},
 }
 
 // unionDecoders decodes the union definitions, which are Go interfaces.

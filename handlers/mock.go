@@ -33,6 +33,9 @@ func (srv *Server) mockRoutes() {
 		srv.app.Post("/mock/scenario", change, srv.scenarioStart)
 		srv.app.Delete("/mock/scenario", change, srv.scenarioStop)
 	}
+	srv.app.Post("/mock/recording", change, srv.recordingStart)
+	srv.app.Get("/mock/recording", srv.mockControl, srv.recordingHAR)
+	srv.app.Delete("/mock/recording", change, srv.recordingStop)
 }
 
 func (srv *Server) latencyState(c *fiber.Ctx) error {

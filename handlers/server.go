@@ -110,6 +110,10 @@ type Server struct {
 
 	ready atomic.Bool
 
+	recMu sync.Mutex
+	rec   *scenario.Recording // the last recording started; nil: none
+	recOn bool                // rec is recording
+
 	mu        sync.Mutex
 	stopping  bool // Shutdown has begun: no new listeners
 	listeners []net.Listener

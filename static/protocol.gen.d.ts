@@ -846,6 +846,31 @@ export interface ScenarioStatus {
 }
 
 /**
+ * The answer of POST and DELETE /mock/recording: whether the server records
+ * what its sockets exchange, and how much it holds. GET /mock/recording
+ * answers the recording itself, a HAR document.
+ */
+export interface RecordingStatus {
+  /** Whether sockets are being recorded. */
+  recording: boolean;
+  /**
+   * How many sockets the recording holds.
+   * Constraints: minimum 0
+   */
+  sockets: number;
+  /**
+   * How many messages it holds, sent and received.
+   * Constraints: minimum 0
+   */
+  messages: number;
+  /**
+   * Messages left out past the recording's bound of 200000.
+   * Constraints: minimum 0
+   */
+  dropped: number;
+}
+
+/**
  * What answers each Command, by its cmd: the type of the answer a client waits
  * for.
  */

@@ -685,3 +685,14 @@ export const ScenarioState = Object.freeze({
  * @property {number} durationMs The at of its last step, in milliseconds.
  * @property {string} [error]
  */
+
+/**
+ * The answer of POST and DELETE /mock/recording: whether the server records
+ * what its sockets exchange, and how much it holds. GET /mock/recording
+ * answers the recording itself, a HAR document.
+ * @typedef {object} RecordingStatus
+ * @property {boolean} recording Whether sockets are being recorded.
+ * @property {number} sockets How many sockets the recording holds.
+ * @property {number} messages How many messages it holds, sent and received.
+ * @property {number} dropped Messages left out past the recording's bound of 200000.
+ */

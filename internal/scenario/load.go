@@ -18,7 +18,8 @@ import (
 // definition is the schema definition every scenario is validated against.
 const definition = "scenario.schema.json#/$defs/Scenario"
 
-// LoadFile reads and compiles the scenario in file, in JSON or YAML.
+// LoadFile reads and compiles the scenario in file, in JSON or YAML, or
+// the recording in it, a HAR document (see FromHAR).
 func LoadFile(file string) (*Plan, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
@@ -31,7 +32,17 @@ func LoadFile(file string) (*Plan, error) {
 // compiles it. source names it in errors. A scenario that cannot be played
 // gives an *Error listing every fault with its JSON pointer: those against
 // the schema, and those Compile finds in the steps that match it.
+//
+// A HAR document (a JSON object with a log) is replayed: FromHAR turns it
+// into a scenario.
 func Load(data []byte, source string) (*Plan, error) {
+	if isHAR(data) {
+		sc, err := FromHAR(data, source)
+		if err != nil {
+			return nil, err
+		}
+		return Compile(sc, source)
+	}
 	sc, fs := decode(data)
 	p, err := Compile(sc, source)
 	var ce *Error

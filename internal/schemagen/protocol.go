@@ -248,9 +248,15 @@ var liveorders = protocol{
 			Note: "Mock control, not in -production: the scenario playing or last played, and how far it got."},
 		{Method: "POST", Path: "/mock/scenario", ID: "playMockScenario", Scope: "mock:control", Tag: "mock", Body: "Scenario", Answer: "ScenarioStatus", Status: 202,
 			Problems: []problem{{400, []string{"invalid_payload"}}, tooLarge, notJSON, forbiddenOrigin},
-			Note:     "Mock control, not in -production: play a scenario (JSON, or YAML sent as application/yaml) in place of the one playing. One that cannot be played (against the schema, or naming a category or product this server lacks) is refused with every fault and its pointer, and nothing changes."},
+			Note:     "Mock control, not in -production: play a scenario (JSON, or YAML sent as application/yaml), or replay a HAR recording, in place of the one playing. One that cannot be played (against the schema, or naming a category or product this server lacks) is refused with every fault and its pointer, and nothing changes."},
 		{Method: "DELETE", Path: "/mock/scenario", ID: "stopMockScenario", Scope: "mock:control", Tag: "mock", Answer: "ScenarioStatus", Problems: []problem{forbiddenOrigin},
 			Note: "Mock control, not in -production: stop the scenario playing; the simulated stream and the latency are put back as they were before it."},
+		{Method: "POST", Path: "/mock/recording", ID: "startMockRecording", Scope: "mock:control", Tag: "mock", Answer: "RecordingStatus", Problems: []problem{forbiddenOrigin},
+			Note: "Mock control, not in -production: start recording every message the sockets send and receive, dropping the recording before."},
+		{Method: "GET", Path: "/mock/recording", ID: "getMockRecording", Scope: "mock:control", Tag: "mock", Type: "application/json", Problems: []problem{forbiddenOrigin},
+			Note: "Mock control, not in -production: the recording, a HAR document with one entry per socket and its _webSocketMessages, as Chrome's DevTools and Playwright write them; POST it to /mock/scenario to replay it."},
+		{Method: "DELETE", Path: "/mock/recording", ID: "stopMockRecording", Scope: "mock:control", Tag: "mock", Answer: "RecordingStatus", Problems: []problem{forbiddenOrigin},
+			Note: "Mock control, not in -production: stop recording; the recording stays for GET until the next POST."},
 	},
 }
 

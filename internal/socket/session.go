@@ -139,6 +139,7 @@ func (s *Session) frame(f ws.Frame) error {
 		return errClientClosed
 	}
 	if open {
+		s.recordSent(f.Op, f.Payload)
 		s.e.onMessage(s, f.Op, f.Payload)
 		s.answer()
 	}
