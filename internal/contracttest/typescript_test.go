@@ -55,7 +55,8 @@ func TestTypeScriptPackage(t *testing.T) {
 		files = append(files, f.Path)
 	}
 	slices.Sort(files)
-	want := append(clientModules(t), "orders-client.d.ts", "orders-client.js", "package.json", "protocol.gen.d.ts", "protocol.gen.js")
+	want := append(clientModules(t), "orders-client.d.ts", "orders-client.js", "package.json", "protocol.gen.d.ts", "protocol.gen.js",
+		"testing.d.ts", "testing.js")
 	slices.Sort(want)
 	if !slices.Equal(files, want) {
 		t.Errorf("the package holds %v, want %v", files, want)
