@@ -96,7 +96,10 @@ func (s *Store) holdWhile(ctx context.Context, kv jetstream.KeyValue, key string
 	for {
 		select {
 		case <-ctx.Done():
-			// Release it for the next holder, briefly past ctx's end.
+			// fn's context has ended too: once fn has returned (it may
+			// finish some work first), release the lease for the next
+			// holder, briefly past ctx's end.
+			<-done
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 			defer cancel()
 			_ = kv.Delete(rctx, key, jetstream.LastRevision(rev))

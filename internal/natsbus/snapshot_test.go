@@ -210,6 +210,40 @@ func TestSnapshotsWritten(t *testing.T) {
 	}
 }
 
+// The holder of the snapshot lease writes a snapshot as it closes, when
+// the log has moved since the last one: the next store starts from it
+// with nothing to replay.
+func TestSnapshotAtClose(t *testing.T) {
+	n := testenv.NATS(t)
+	js := jsOf(t, n.URL)
+	ctx := t.Context()
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{SnapshotInterval: time.Hour})
+	for range 3 {
+		if _, err := s.PlaceOrder(ctx, orders.Order{ID: "B1", Amount: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, func() error { // s holds the lease
+		kv, err := js.KeyValue(ctx, "liveorders-leases")
+		if err != nil {
+			return err
+		}
+		_, err = kv.Get(ctx, "snapshot-LIVEORDERS")
+		return err
+	})
+	if h, err := snapshotHeader(ctx, js, "LIVEORDERS"); err != nil || h != "" {
+		t.Fatalf("snapshot %q (%v) before Close, want none", h, err)
+	}
+	s.Close()
+	h, err := snapshotHeader(ctx, js, "LIVEORDERS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := strings.Fields(h); len(f) != 5 || f[2] != "3" {
+		t.Fatalf("snapshot %q after Close, want one of seq 3", h)
+	}
+}
+
 // A snapshot too large for its key-value bucket goes to the object store,
 // the key naming it; a new store starts from it all the same.
 func TestLargeSnapshot(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/nats-io/nats.go"
 )
 
 // Writing snapshots, and the retention they allow.
@@ -56,7 +58,27 @@ type snapshotWriter struct {
 // run takes the snapshot lease whenever it can and writes snapshots while
 // it holds it, until ctx ends.
 func (w *snapshotWriter) run(ctx context.Context) {
-	w.store.Hold(ctx, "snapshot-"+w.store.stream.name, w.write)
+	w.store.Hold(ctx, "snapshot-"+w.store.stream.name, func(held context.Context) {
+		w.write(held)
+		if ctx.Err() != nil {
+			w.last(ctx)
+		}
+	})
+}
+
+// last writes a snapshot as the Store closes, unless the newest one covers
+// the log already, so that the next start (a restarted instance) replays
+// nothing: Hold keeps the lease until it returns. It is bounded by
+// lastSnapshotTimeout and skipped while the connection is down.
+func (w *snapshotWriter) last(ctx context.Context) {
+	if seq, covered := w.store.ledger.progress(); seq <= covered || w.store.stream.nc.Status() != nats.CONNECTED {
+		return
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lastSnapshotTimeout)
+	defer cancel()
+	if _, err := w.store.Snapshot(sctx); err != nil {
+		w.log.Warn("natsbus: snapshot at close", "err", err)
+	}
 }
 
 // write writes a snapshot whenever one is due, until ctx ends. A snapshot
