@@ -14,6 +14,7 @@ import (
 
 	fws "github.com/fasthttp/websocket"
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
@@ -161,44 +162,46 @@ func TestBadScenarioOverHTTP(t *testing.T) {
 }
 
 func TestScenarioControls(t *testing.T) {
-	srv := testenv.Start(t, testenv.Options{Simulate: 20 * time.Millisecond})
+	srv := testenv.Start(t, testenv.Options{Simulate: 5 * time.Millisecond})
+	b1 := func() orders.ProductState { p, _ := srv.Hub.Product("confectionery", "B1"); return p }
 	resp, body := srv.Post(t, "/mock/scenario", `{"name":"long","seed":5,"steps":[
 		{"do":"latency","at":"0","delay":"40ms"},
-		{"do":"order","at":"0","id":"B1","amount":1},
+		{"do":"order","at":"0","id":"B1","amount":1000},
+		{"do":"order","at":"100ms","id":"B1","amount":1000},
 		{"do":"pause","at":"1m"}]}`)
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("start: %d %s", resp.StatusCode, body)
 	}
+	before := b1().Total // the first order may be in already: see below
 	var st api.ScenarioStatus
-	poll(t, "the scenario's first steps", func() bool {
+	poll(t, "the scenario's orders", func() bool {
 		_, body := srv.Get(t, "/mock/scenario")
 		if err := json.Unmarshal(body, &st); err != nil {
 			t.Fatal(err)
 		}
-		return st.Actions == 2
+		return st.Actions == 3 && b1().Total >= 2000
 	})
-	if st.State != api.ScenarioStatePlaying || st.Name != "long" || st.Steps != 3 || st.DurationMs != 60_000 || st.Step != 2 {
+	if st.State != api.ScenarioStatePlaying || st.Name != "long" || st.Steps != 4 || st.DurationMs != 60_000 || st.Step != 3 {
 		t.Errorf("status %+v", st)
 	}
 	if srv.Sockets.Latency() != 40*time.Millisecond {
 		t.Errorf("latency %v during the scenario", srv.Sockets.Latency())
 	}
-	// The server's own simulated orders are held while it plays.
-	seq := srv.Hub.Seq()
-	if srv.Sim.State().Paused {
-		t.Error("the hold shows as a pause in the stream's settings")
+	// The server's own simulated orders (one per 5 ms) are held while it
+	// plays: the scenario's second order is the last in the log, and B1
+	// got the scenario's orders only.
+	last := b1()
+	if got := srv.Hub.Seq(); got != last.Seq || last.Total-before > 2000 || last.Total%1000 != before%1000 {
+		t.Errorf("log at %d, B1 set at %d to %d (from %d): the simulated stream placed orders during the scenario", got, last.Seq, last.Total, before)
 	}
 	resp, body = srv.Do(t, http.MethodDelete, "/mock/scenario", "", nil)
 	if err := json.Unmarshal(body, &st); err != nil || resp.StatusCode != http.StatusOK || st.State != api.ScenarioStateStopped {
 		t.Fatalf("stop: %d %s", resp.StatusCode, body)
 	}
-	if got := srv.Hub.Seq(); got != seq {
-		t.Errorf("the simulated stream placed %d orders during the scenario", got-seq)
-	}
 	if srv.Sockets.Latency() != 0 {
 		t.Errorf("latency %v after the scenario, want it put back to 0", srv.Sockets.Latency())
 	}
-	poll(t, "the simulated stream to resume", func() bool { return srv.Hub.Seq() > seq })
+	poll(t, "the simulated stream to resume", func() bool { return srv.Hub.Seq() > last.Seq })
 }
 
 // poll calls ok until it returns true, failing the test at the deadline.

@@ -49,6 +49,7 @@ type Sim struct {
 	interval time.Duration
 	paused   bool
 	held     bool          // a scenario plays: no order of the stream's own
+	stepping sync.Mutex    // held by Run while it places an order
 	changed  chan struct{} // closed and replaced when interval or pause change
 }
 
@@ -96,12 +97,17 @@ func (s *Sim) Resume() { s.setPaused(false) }
 
 // Hold stops the stream's own orders while a scenario plays, whatever
 // the settings, until the returned function is called; Step still places
-// orders. Pause and Resume under a hold take effect when it ends.
+// orders. Pause and Resume under a hold take effect when it ends. Hold
+// returns once an order of the stream's own that was being placed is
+// placed: none follows until the release.
 func (s *Sim) Hold() (release func()) {
 	s.mu.Lock()
 	s.held = true
 	s.signal()
 	s.mu.Unlock()
+	//lint:ignore SA2001 an empty critical section: it waits out Run's order in flight
+	s.stepping.Lock()
+	s.stepping.Unlock()
 	return func() {
 		s.mu.Lock()
 		s.held = false
@@ -143,7 +149,14 @@ func (s *Sim) Run(ctx context.Context) {
 		if !paused && interval > 0 {
 			wait := time.Until(last.Add(interval))
 			if wait <= 0 {
-				s.Step(ctx)
+				s.stepping.Lock()
+				s.mu.Lock()
+				held := s.held
+				s.mu.Unlock()
+				if !held {
+					s.Step(ctx)
+				}
+				s.stepping.Unlock()
 				last = time.Now()
 				continue
 			}
