@@ -101,12 +101,11 @@ func (s *Sim) Resume() { s.setPaused(false) }
 // returns once an order of the stream's own that was being placed is
 // placed: none follows until the release.
 func (s *Sim) Hold() (release func()) {
+	s.stepping.Lock() // waits out Run's order in flight
 	s.mu.Lock()
 	s.held = true
 	s.signal()
 	s.mu.Unlock()
-	//lint:ignore SA2001 an empty critical section: it waits out Run's order in flight
-	s.stepping.Lock()
 	s.stepping.Unlock()
 	return func() {
 		s.mu.Lock()
