@@ -199,9 +199,10 @@ func (s *Server) openStore(ctx context.Context, cfg Config) error {
 func (s *Server) Serve(ln net.Listener) error { return s.HTTP.Serve(ln) }
 
 // Shutdown stops the instance, within ctx: HTTP first (no new requests,
-// /readyz 503), then the scenario playing, if any, then every socket, closed with 1001 after what it has
-// pending, then the simulation, the hub and the store it opened. Every
-// acknowledged order is in the store by then.
+// /readyz 503), then the scenario playing, if any, then every socket,
+// closed with 1001 after what it has pending, then the simulation, the hub
+// and the store it opened. Every acknowledged order is in the store by
+// then.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.HTTP.Shutdown(ctx)
 	s.Scenarios.Close()
