@@ -21,6 +21,10 @@ type Player struct {
 	target Target
 	now    func() time.Time
 
+	// starts serialises Start and Close: each stops the run before it
+	// and must not lose another's.
+	starts sync.Mutex
+
 	mu      sync.Mutex
 	status  api.ScenarioStatus
 	started time.Time
@@ -79,6 +83,8 @@ func (pl *Player) Start(p *Plan) (api.ScenarioStatus, error) {
 	if err := pl.Check(p); err != nil {
 		return api.ScenarioStatus{}, err
 	}
+	pl.starts.Lock()
+	defer pl.starts.Unlock()
 	pl.Stop()
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
@@ -109,6 +115,8 @@ func (pl *Player) Stop() api.ScenarioStatus {
 
 // Close stops the scenario playing and refuses new ones.
 func (pl *Player) Close() {
+	pl.starts.Lock()
+	defer pl.starts.Unlock()
 	pl.mu.Lock()
 	pl.closed = true
 	pl.mu.Unlock()

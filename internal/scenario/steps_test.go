@@ -75,3 +75,24 @@ func TestExpireTokensStep(t *testing.T) {
 		t.Errorf("anonymous socket got %#v, want A1's order", m)
 	}
 }
+
+func TestConcurrentStartsLeaveOnePlaying(t *testing.T) {
+	srv := testenv.Start(t, testenv.Options{})
+	p, err := scenario.Load([]byte(`{"name":"long","seed":1,"steps":[{"do":"rate","at":"0","interval":"50ms"},{"do":"pause","at":"1m"}]}`), "long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for range 8 {
+		go func() { _, err := srv.Scenarios.Start(p); done <- err }()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	if st := srv.Scenarios.Stop(); st.State != api.ScenarioStateStopped {
+		t.Errorf("status %+v after stop", st)
+	}
+	// goleak (TestMain) fails the package if a run was left playing.
+}
