@@ -188,3 +188,38 @@ func TestBrowserHARReplays(t *testing.T) {
 	}
 	t.Logf("replayed %d steps from a HAR of %d bytes; totals %v", replay.Steps, len(har), want)
 }
+
+// TestBrowserDocsScenarioPanel plays a scenario from the /docs page's
+// panel, in YAML as it is typed in, and follows its progress to the end;
+// then a scenario the server refuses, whose faults the panel lists with
+// their pointers.
+func TestBrowserDocsScenarioPanel(t *testing.T) {
+	srv := testenv.Start(t, testenv.Options{})
+	ctx := newBrowser(t)
+	do(t, ctx, "load /docs", chromedp.Navigate(srv.URL+"/docs#scenario"))
+	waitUntil(t, ctx, "the panel shows the idle state", `document.querySelector("#scenario-state")?.value.startsWith("idle")`)
+
+	setText := func(text string) {
+		b, _ := json.Marshal(text)
+		eval[chromedp.Void](t, ctx, `document.querySelector("#scenario-text").value = `+string(b))
+	}
+	setText("name: from the panel\nseed: 3\nsteps:\n  - {do: burst, at: \"0\", orders: 30, over: 600ms, category: electronics}\n  - {do: order, at: 700ms, id: B1, amount: 4}\n")
+	do(t, ctx, "play", chromedp.Click("#scenario-play"))
+	waitUntil(t, ctx, "progress while it plays", `document.querySelector("#scenario-state").value.startsWith("playing")`)
+	waitUntil(t, ctx, "the end", `document.querySelector("#scenario-state").value.startsWith("done")`)
+	progress := eval[[2]float64](t, ctx, `[document.querySelector("#scenario-progress").value, document.querySelector("#scenario-progress").max]`)
+	if progress[0] != 32 || progress[1] != 32 {
+		t.Errorf("progress %v, want 32 of 32 actions", progress)
+	}
+	if p, _ := srv.Hub.Product("confectionery", "B1"); p.Total < 104 {
+		t.Errorf("B1 at %d: the scenario's order is missing", p.Total)
+	}
+
+	setText(`{"name":"bad","seed":1,"steps":[{"do":"burst","at":"soon"}]}`)
+	do(t, ctx, "play a bad one", chromedp.Click("#scenario-play"))
+	waitUntil(t, ctx, "the faults are listed", `document.querySelectorAll("#scenario-faults li").length === 2`)
+	faults := eval[[]string](t, ctx, `[...document.querySelectorAll("#scenario-faults li code")].map((c) => c.textContent)`)
+	if fmt.Sprint(faults) != "[/steps/0/at /steps/0/orders]" {
+		t.Errorf("the panel lists faults at %v", faults)
+	}
+}
