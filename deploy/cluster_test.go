@@ -1,0 +1,201 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStackSurvivesKills builds the images, brings deploy/compose.yaml up
+// and, through its load balancer, keeps sockets open and places about 100
+// orders a second with idempotency keys while one NATS node and then one
+// instance are killed with SIGKILL and started again. No acknowledged order
+// may be lost or applied twice, every socket must end on the totals a fresh
+// socket gets, and the sockets of the killed instance must come back
+// through the load balancer.
+func TestStackSurvivesKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the stack test takes minutes")
+	}
+	needEngine(t)
+	buildImages(t)
+	s := startStack(t, "LIVEORDERS_SIMULATE=0")
+	ws := strings.Replace(s.lb(), "http://", "ws://", 1)
+	c := &http.Client{Timeout: 5 * time.Second}
+
+	// The page, the API and the socket on the one published port.
+	resp, err := c.Get(s.lb() + "/")
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET / through the load balancer: %v", describe(resp, err))
+	}
+	resp.Body.Close()
+	var categories []string
+	if err := getJSON(c, s.lb()+"/categories", &categories); err != nil || len(categories) == 0 {
+		t.Fatalf("categories: %v %v", categories, err)
+	}
+	initial := map[string]int64{}
+	var products []string
+	for _, cat := range categories {
+		v, err := snapshot(ws, cat)
+		if err != nil {
+			t.Fatalf("snapshot of %s: %v", cat, err)
+		}
+		maps.Copy(initial, v)
+		products = slices.AppendSeq(products, maps.Keys(v))
+	}
+	slices.Sort(products)
+
+	// Sockets: v1 watchers spread over the instances by the load
+	// balancer, and seed-mode sockets as the original client opens them.
+	var watchers []*watcher
+	for i := range 9 {
+		watchers = append(watchers, watch(ws, categories[i%len(categories)]))
+	}
+	defer func() {
+		for _, w := range watchers {
+			w.stop()
+		}
+	}()
+	seed, closeSeed, err := seedFrames(ws, categories[0])
+	if err != nil {
+		t.Fatalf("seed-mode socket: %v", err)
+	}
+	defer closeSeed()
+
+	p := newPlacer(s.lb())
+	begun := time.Now()
+	ctx, stop := context.WithCancel(context.Background())
+	placed := make(chan struct{})
+	go func() { defer close(placed); p.run(ctx, products, 10*time.Millisecond, 64) }()
+	defer func() { stop(); <-placed }()
+
+	phase := func(name string, d time.Duration) {
+		p.setPhase(name)
+		time.Sleep(d) // the orders go on meanwhile, at their rate
+	}
+	phase("baseline", 5*time.Second)
+	select {
+	case ot := <-seed:
+		if _, ok := initial[string(ot.ID)]; !ok {
+			t.Errorf("seed-mode socket got a frame of an unknown product: %+v", ot)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the seed-mode socket got no frame through the load balancer")
+	}
+
+	s.kill("nats1")
+	phase("nats1 killed", 12*time.Second)
+	s.start("nats1")
+	phase("nats1 back", 8*time.Second)
+
+	killedAt := time.Now()
+	s.kill("lo1")
+	phase("lo1 killed", 8*time.Second)
+	s.start("lo1")
+	phase("lo1 back", 5*time.Second)
+	stop()
+	<-placed
+	elapsed := time.Since(begun)
+
+	retried, left := p.settle(time.Now().Add(90 * time.Second))
+	sums, n := p.sums()
+	t.Logf("orders placed: %d in %v (%.0f/s)\n%s", n, elapsed.Round(time.Second), float64(n)/elapsed.Seconds(), p.report())
+	t.Logf("not acknowledged at first, tried again with their keys: %d; still not: %d", retried, left)
+	if left > 0 {
+		t.Fatalf("%d orders never acknowledged", left)
+	}
+
+	// Every acknowledged order counted once: the totals a fresh socket
+	// gets, on each instance, are the starting ones plus every order.
+	want := map[string]int64{}
+	for id, v := range initial {
+		want[id] = v + sums[id]
+	}
+	s.waitReady(time.Now().Add(time.Minute))
+	for _, svc := range []string{"lo1", "lo2", "lo3"} {
+		got := map[string]int64{}
+		for _, cat := range categories {
+			v, err := pollSnapshot("ws://"+s.ip(svc)+":3000", cat, want)
+			if err != nil {
+				t.Fatalf("%s: snapshot of %s: %v", svc, cat, err)
+			}
+			maps.Copy(got, v)
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s's totals are %v, want %v (the starting totals plus each order once)", svc, got, want)
+		}
+	}
+
+	// Every v1 socket ends on those totals; those of the killed instance
+	// came back through the load balancer.
+	var dropped int
+	var outages []time.Duration
+	for i, w := range watchers {
+		if err := waitView(w, want, 20*time.Second); err != nil {
+			t.Errorf("socket %d (%s): %v", i, w.category, err)
+		}
+		drops, out, err := w.stats()
+		if err != nil {
+			t.Errorf("socket %d: %v", i, err)
+		}
+		if drops > 0 {
+			dropped++
+		}
+		if len(out) != drops {
+			t.Errorf("socket %d ended %d times and came back %d times", i, drops, len(out))
+		}
+		outages = append(outages, out...)
+	}
+	if dropped == 0 {
+		t.Errorf("no socket was on lo1 when it was killed %v ago: the load balancer did not spread them", time.Since(killedAt).Round(time.Second))
+	}
+	slices.Sort(outages)
+	t.Logf("sockets dropped: %d of %d; back through the load balancer after %v", dropped, len(watchers), outages)
+}
+
+// pollSnapshot asks a fresh socket for the totals until they are want or
+// 20 s have passed (an instance that was cut off catches up first), and
+// returns the last.
+func pollSnapshot(ws, category string, want map[string]int64) (map[string]int64, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		v, err := snapshot(ws, category)
+		if err == nil && subset(v, want) {
+			return v, nil
+		}
+		if time.Now().After(deadline) {
+			return v, err
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// subset reports whether every total of v is want's.
+func subset(v, want map[string]int64) bool {
+	for id, t := range v {
+		if want[id] != t {
+			return false
+		}
+	}
+	return len(v) > 0
+}
+
+// waitView waits until w shows want's totals of its category.
+func waitView(w *watcher, want map[string]int64, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		v := w.view()
+		if subset(v, want) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("shows %v, want %v", v, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
