@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type config struct {
 	logLevel       string
 	logFormat      string
 	pprof          string
+	trustedProxies []netip.Prefix
 
 	// The NATS store, passed on to natsbus.Options and natsbus.Config.
 	natsReplicas         int
@@ -93,6 +95,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.natsKey, "nats-key", env("LIVEORDERS_NATS_KEY", ""), "with -nats-url: PEM private key of -nats-cert (LIVEORDERS_NATS_KEY)")
 	fs.StringVar(&c.logLevel, "log-level", env("LIVEORDERS_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEORDERS_LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LIVEORDERS_LOG_FORMAT", "text"), "text or json (LIVEORDERS_LOG_FORMAT)")
+	trustedProxies := fs.String("trusted-proxies", env("LIVEORDERS_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of the load balancers and proxies in front, whose X-Forwarded-For, -Proto and -Host are believed (for write limits, logs and the documents' URLs); from any other peer they are ignored; empty: none (LIVEORDERS_TRUSTED_PROXIES)")
 	fs.StringVar(&c.pprof, "pprof", env("LIVEORDERS_PPROF", ""), "serve net/http/pprof on this separate address, such as 127.0.0.1:6060; empty: off (LIVEORDERS_PPROF)")
 	fs.StringVar(&c.authJWKS, "auth-jwks", env("LIVEORDERS_AUTH_JWKS", ""), "JSON Web Key Set for RS256/ES256/EdDSA tokens: an https:// URL (refreshed) or a file; empty: none (LIVEORDERS_AUTH_JWKS)")
 	fs.StringVar(&c.authSecretFile, "auth-secret-file", env("LIVEORDERS_AUTH_SECRET_FILE", ""), "file holding the HS256 secret (at least 32 bytes); empty: none (LIVEORDERS_AUTH_SECRET_FILE)")
@@ -146,6 +149,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	if c.simulate, err = parseDuration(*simulate); err != nil {
 		return c, fmt.Errorf("-simulate: %w", err)
 	}
+	if c.trustedProxies, err = parsePrefixes(*trustedProxies); err != nil {
+		return c, fmt.Errorf("-trusted-proxies: %w", err)
+	}
 	if c.production, err = strconv.ParseBool(production); err != nil {
 		return c, fmt.Errorf("-production: %w", err)
 	}
@@ -191,6 +197,27 @@ func (c config) checkNATS() error {
 			c.natsRetention, c.idempotencyWindow)
 	}
 	return nil
+}
+
+// parsePrefixes reads a comma-separated list of CIDRs and addresses (an
+// address is a prefix of its full length).
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var ps []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("%q is not an address or a CIDR such as 10.0.0.0/8", f)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		ps = append(ps, p.Masked())
+	}
+	return ps, nil
 }
 
 // replicas returns a setter of *p that accepts 1 to natsbus.MaxReplicas.
@@ -350,6 +377,7 @@ func (c config) server(log *slog.Logger) server.Config {
 			AllowedOrigins: origins, Production: c.production,
 			MaxSockets: c.maxSockets, MaxBody: c.maxBody, ReadTimeout: c.readTimeout,
 			WriteRate: c.writeRate, WriteBurst: c.writeBurst,
+			TrustedProxies: c.trustedProxies,
 		},
 		Socket: socket.Config{
 			ReadLimit: int64(c.readLimit), MaxCommand: c.maxCommand,

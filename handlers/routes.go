@@ -62,7 +62,7 @@ func (srv *Server) requestLog(c *fiber.Ctx) error {
 	}
 	d := time.Since(start)
 	srv.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
-		"duration", d, "ip", c.IP())
+		"duration", d, "ip", srv.clientIP(c))
 	// The route template, not the path, so that the label's values stay
 	// as few as the routes.
 	srv.metrics.observeRequest(srv.table.template(c.Method(), c.Path()), c.Method(), status, d)
