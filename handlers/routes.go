@@ -83,10 +83,16 @@ func (srv *Server) readyz(c *fiber.Ctx) error {
 	if !srv.ready.Load() {
 		return c.Status(503).JSON(api.Health{Status: "shutting down"})
 	}
-	if r, ok := srv.cfg.Store.(readier); ok {
-		if err := r.Ready(); err != nil {
-			return c.Status(503).JSON(api.Health{Status: "not ready", Cause: err.Error()})
-		}
+	if err := srv.storeErr(); err != nil {
+		return c.Status(503).JSON(api.Health{Status: "not ready", Cause: err.Error()})
 	}
 	return c.JSON(api.Health{Status: "ready"})
+}
+
+// storeErr is why the store cannot serve, nil if it can.
+func (srv *Server) storeErr() error {
+	if r, ok := srv.cfg.Store.(readier); ok {
+		return r.Ready()
+	}
+	return nil
 }

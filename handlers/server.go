@@ -154,6 +154,7 @@ func New(cfg Config) *Server {
 	keepHijackedConns(srv.app.Server())
 	lingerOnRequestErrors(srv.app.Server())
 	srv.routes()
+	srv.metrics.watchServer(srv)
 	srv.ready.Store(true)
 	return srv
 }
