@@ -27,6 +27,7 @@ func TestStackSurvivesKills(t *testing.T) {
 	s := startStack(t, "LIVEORDERS_SIMULATE=0")
 	ws := strings.Replace(s.lb(), "http://", "ws://", 1)
 	c := &http.Client{Timeout: 5 * time.Second}
+	prom := startPrometheus(t, s.targets())
 
 	// The page, the API and the socket on the one published port.
 	resp, err := c.Get(s.lb() + "/")
@@ -88,12 +89,20 @@ func TestStackSurvivesKills(t *testing.T) {
 		t.Error("the seed-mode socket got no frame through the load balancer")
 	}
 
-	s.kill("nats1")
-	phase("nats1 killed", 12*time.Second)
-	s.start("nats1")
-	phase("nats1 back", 8*time.Second)
+	// The stream's leader: the node whose loss stops writes until the
+	// others elect a new one.
+	leader, err := s.streamLeader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.kill(leader)
+	phase(leader+" (stream leader) killed", 12*time.Second)
+	s.start(leader)
+	phase(leader+" back", 8*time.Second)
 
 	killedAt := time.Now()
+	// lo1 is killed whatever it holds; the load balancer spread the
+	// sockets, so some are its.
 	s.kill("lo1")
 	phase("lo1 killed", 8*time.Second)
 	s.start("lo1")
@@ -156,6 +165,25 @@ func TestStackSurvivesKills(t *testing.T) {
 	}
 	slices.Sort(outages)
 	t.Logf("sockets dropped: %d of %d; back through the load balancer after %v", dropped, len(watchers), outages)
+
+	// Prometheus scraped the stack: every instance is up again, the
+	// dashboard's sockets panel has data, and the alert rules are loaded.
+	prom.retarget(t, s.targets())
+	if _, err := prom.waitQuery(`up{job="liveorders"} == 1`, 3, 30*time.Second); err != nil {
+		t.Errorf("prometheus: %v", err)
+	}
+	sockets := `sum by (instance, mode) (liveorders_sockets_open{job=~".*", instance=~".*"})`
+	if !slices.Contains(dashboardQueries(t), sockets) {
+		t.Fatalf("the dashboard has no query %s", sockets)
+	}
+	if r, err := prom.waitQuery(sockets, 1, 30*time.Second); err != nil {
+		t.Errorf("prometheus, the dashboard's sockets panel: %v", err)
+	} else {
+		t.Logf("the dashboard's sockets panel: %v", r)
+	}
+	if rules, err := prom.rules(); err != nil || len(rules) != len(ruleQueries(t)) {
+		t.Errorf("prometheus loaded the alert rules %v (%v), want %d", rules, err, len(ruleQueries(t)))
+	}
 }
 
 // pollSnapshot asks a fresh socket for the totals until they are want or

@@ -44,7 +44,7 @@ func (o outcomes) String() string {
 
 func newPlacer(lb string) *placer {
 	p := &placer{lb: lb, outcomes: map[string]*outcomes{}, reasons: map[string]int{},
-		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
 	p.setPhase("baseline")
 	return p
 }

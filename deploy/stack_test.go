@@ -158,6 +158,44 @@ func (s *stack) ip(service string) string {
 	return s.podman("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", s.container(service))
 }
 
+// targets maps the instances' addresses in prometheus.yml to their
+// addresses on the project's network.
+func (s *stack) targets() map[string]string {
+	m := map[string]string{}
+	for _, svc := range []string{"lo1", "lo2", "lo3"} {
+		m[svc+":3000"] = net.JoinHostPort(s.ip(svc), "3000")
+	}
+	return m
+}
+
+// streamLeader returns the service of the NATS node leading the LIVEORDERS
+// stream, as the nodes' monitoring endpoint tells.
+func (s *stack) streamLeader() (string, error) {
+	c := &http.Client{Timeout: 2 * time.Second}
+	for _, svc := range []string{"nats1", "nats2", "nats3"} {
+		var jsz struct {
+			AccountDetails []struct {
+				StreamDetail []struct {
+					Name    string
+					Cluster struct{ Leader string }
+				} `json:"stream_detail"`
+			} `json:"account_details"`
+		}
+		if err := getJSON(c, "http://"+net.JoinHostPort(s.ip(svc), "8222")+"/jsz?accounts=true&streams=true", &jsz); err != nil {
+			continue
+		}
+		for _, a := range jsz.AccountDetails {
+			for _, st := range a.StreamDetail {
+				if st.Name == "LIVEORDERS" && st.Cluster.Leader != "" {
+					// Node nN runs as service natsN (nats/nN.conf).
+					return "nats" + strings.TrimPrefix(st.Cluster.Leader, "n"), nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("no node names the LIVEORDERS stream's leader")
+}
+
 // lb is the load balancer's base URL.
 func (s *stack) lb() string { return fmt.Sprintf("http://127.0.0.1:%d", s.port) }
 
