@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -69,18 +70,29 @@ func needEngine(t *testing.T) {
 	}
 }
 
-// buildImages runs scripts/image.sh, as make image does; the engine's layer
-// cache makes it quick when nothing changed.
+// buildImages runs scripts/image.sh, as make image does, once for the
+// tests of the package; the engine's layer cache makes it quick when
+// nothing changed.
 func buildImages(t *testing.T) {
 	t.Helper()
-	begun := time.Now()
-	cmd := exec.Command(filepath.Join(repoRoot(t), "scripts", "image.sh"))
-	cmd.Dir = repoRoot(t)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("scripts/image.sh: %v\n%s", err, tail(out, 40))
+	images.once.Do(func() {
+		begun := time.Now()
+		cmd := exec.Command(filepath.Join(repoRoot(t), "scripts", "image.sh"))
+		cmd.Dir = repoRoot(t)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			images.err = fmt.Errorf("scripts/image.sh: %v\n%s", err, tail(out, 40))
+		}
+		t.Logf("images built in %v", time.Since(begun).Round(time.Second))
+	})
+	if images.err != nil {
+		t.Fatal(images.err)
 	}
-	t.Logf("images built in %v", time.Since(begun).Round(time.Second))
+}
+
+var images struct {
+	once sync.Once
+	err  error
 }
 
 // startStack brings the compose cluster up under a project name of its own,
