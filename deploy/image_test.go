@@ -31,7 +31,7 @@ func TestImageDefaults(t *testing.T) {
 			logs, _ := exec.Command("podman", "logs", name).CombinedOutput()
 			t.Logf("== %s\n%s", name, tail(logs, 20))
 		}
-		_ = exec.Command("podman", "rm", "-f", name).Run()
+		_ = exec.Command("podman", "rm", "-f", "-v", name).Run() // -v: its /data volume too
 	})
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 

@@ -136,10 +136,24 @@ func (s *stack) down() {
 			s.t.Logf("== %s\n%s", svc, out)
 		}
 	}
+	// The images' anonymous volumes (/data of the instances and the load
+	// balancer), which podman-compose's down -v leaves behind.
+	var anonymous []string
+	for _, svc := range []string{"lo1", "lo2", "lo3", "lb"} {
+		out, err := exec.Command("podman", "inspect", "--format", "{{range .Mounts}}{{.Name}} {{end}}", s.container(svc)).Output()
+		if err == nil {
+			anonymous = append(anonymous, strings.Fields(string(out))...)
+		}
+	}
 	if out, err := s.composeErr("down", "-v"); err != nil {
 		s.t.Errorf("podman-compose down -v: %v\n%s", err, tail(out, 20))
 	}
-	// podman-compose leaves the project's network behind.
+	if len(anonymous) > 0 {
+		if out, err := exec.Command("podman", append([]string{"volume", "rm", "-f"}, anonymous...)...).CombinedOutput(); err != nil {
+			s.t.Errorf("podman volume rm: %v\n%s", err, out)
+		}
+	}
+	// podman-compose leaves the project's network behind too.
 	_ = exec.Command("podman", "network", "rm", "-f", s.project+"_default").Run()
 }
 
