@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -39,6 +40,7 @@ func TestStackSurvivesKills(t *testing.T) {
 	if err := getJSON(c, s.lb()+"/categories", &categories); err != nil || len(categories) == 0 {
 		t.Fatalf("categories: %v %v", categories, err)
 	}
+	checkForwardedClient(t, s, c)
 	initial := map[string]int64{}
 	var products []string
 	for _, cat := range categories {
@@ -183,6 +185,52 @@ func TestStackSurvivesKills(t *testing.T) {
 	}
 	if rules, err := prom.rules(); err != nil || len(rules) != len(ruleQueries(t)) {
 		t.Errorf("prometheus loaded the alert rules %v (%v), want %d", rules, err, len(ruleQueries(t)))
+	}
+}
+
+// checkForwardedClient sends a request through the load balancer with a
+// spoofed X-Forwarded-For and finds, in the instance's request log, the
+// address the load balancer saw (this host, on the project's network)
+// rather than the spoofed one or the load balancer's own: the instances believe the load balancer's
+// header, and the load balancer does not pass on a client's.
+func checkForwardedClient(t *testing.T, s *stack, c *http.Client) {
+	t.Helper()
+	path := fmt.Sprintf("/no-such-category-%d", time.Now().UnixNano())
+	req, _ := http.NewRequest(http.MethodGet, s.lb()+path, nil)
+	req.Header.Set("X-Forwarded-For", "198.51.100.7")
+	resp, err := c.Do(req)
+	if err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET %s: %v", path, describe(resp, err))
+	}
+	resp.Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, svc := range []string{"lo1", "lo2", "lo3"} {
+			logs := s.podman("logs", s.container(svc))
+			for _, line := range strings.Split(logs, "\n") {
+				if !strings.Contains(line, `"path":"`+path+`"`) {
+					continue
+				}
+				var entry struct{ IP string }
+				if err := json.Unmarshal([]byte(line), &entry); err != nil {
+					t.Fatalf("%s's request log: %v: %s", svc, err, line)
+				}
+				switch entry.IP {
+				case "198.51.100.7":
+					t.Errorf("%s logged the spoofed X-Forwarded-For %s as the client", svc, entry.IP)
+				case s.ip("lb"):
+					t.Errorf("%s logged the load balancer %s as the client: it does not trust its X-Forwarded-For", svc, entry.IP)
+				case "":
+					t.Errorf("%s logged no client address: %s", svc, line)
+				}
+				t.Logf("a request with a spoofed X-Forwarded-For is logged from %s", entry.IP)
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no instance logged %s", path)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
