@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/liveorders/liveorders/api"
@@ -35,7 +36,10 @@ func (srv *Server) contractRoutes() {
 		srv.app.Get(schema.Base+name, typedFile("application/schema+json", body))
 	}
 	listing, _ := json.Marshal(list)
-	srv.app.Get(schema.Base, typedFile(fiber.MIMEApplicationJSONCharsetUTF8, listing))
+	// /schemas/v1, without the slash a path of an API does not end in;
+	// routing is not strict, so /schemas/v1/, where v1 first listed them,
+	// gets the same answer.
+	srv.app.Get(strings.TrimSuffix(schema.Base, "/"), typedFile(fiber.MIMEApplicationJSONCharsetUTF8, listing))
 	const yamlType = "application/yaml; charset=utf-8"
 	jsonStr := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 	wsScheme := func(scheme string) string {

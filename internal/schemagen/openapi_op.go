@@ -115,9 +115,12 @@ func (c *openapiWriter) operation(r route, at, id string, names [][]string) (obj
 		resps.set("304", obj{{"description", "Not Modified: the copy whose ETag was sent is current."}})
 	}
 	problems := slices.Clone(r.Problems)
-	if r.Scope != "" && len(c.p.Security) > 0 {
+	switch {
+	case r.Scope != "" && len(c.p.Security) > 0:
 		op.set("security", c.security(r))
 		problems = withAuth(problems, r.Method != http.MethodGet)
+	case len(c.p.Security) > 0:
+		op.set("security", []obj{}) // public whatever the server's configuration: said, not left out
 	}
 	slices.SortStableFunc(problems, func(a, b problem) int { return a.Status - b.Status })
 	for _, pr := range problems {
