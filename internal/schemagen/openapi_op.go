@@ -15,9 +15,7 @@ func (c *openapiWriter) operation(r route, at, id string, names [][]string) (obj
 		op.set("tags", []string{r.Tag})
 	}
 	op.set("summary", firstSentence(r.Note))
-	if d := strings.TrimPrefix(r.Note, firstSentence(r.Note)); strings.TrimSpace(d) != "" {
-		op.set("description", strings.TrimSpace(d))
-	}
+	op.set("description", r.Note) // the whole note: every operation is described
 
 	var params []obj
 	own := templateParam.FindAllStringSubmatch(at, -1)
