@@ -130,8 +130,8 @@ func TestAsyncAPIParser(t *testing.T) {
 // branchResult is one line of scripts/node/draft07-branches.mjs.
 type branchResult struct {
 	Validator, Union, Message, Payload, Example string
-	Matches                            []string
-	UnionValid                         bool `json:"union_valid"`
+	Matches                                     []string
+	UnionValid                                  bool `json:"union_valid"`
 }
 
 func draft07Branches(t *testing.T, tl tools, args ...string) []branchResult {
