@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -105,6 +106,24 @@ func TestNpmClientInNode(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("the example of docs/npm-client.md", func(t *testing.T) {
+		doc, err := os.ReadFile(filepath.Join(root, "docs", "npm-client.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, after, ok := strings.Cut(string(doc), "## In Node.js 20, with ws")
+		m := regexp.MustCompile("(?s)```js\n(.*?)```").FindStringSubmatch(after)
+		if !ok || m == nil || !strings.Contains(m[1], "ws://localhost:3000/orders") {
+			t.Fatal("docs/npm-client.md has no js block with ws://localhost:3000/orders under \"In Node.js 20, with ws\"")
+		}
+		writeFile(t, filepath.Join(app, "example.mjs"), []byte(strings.ReplaceAll(m[1], "ws://localhost:3000", strings.Replace(s.URL, "http", "ws", 1))))
+		out, stderr, err := run(t, app, nil, tl.node, "example.mjs")
+		// It prints the category and its size, then the new total.
+		if err != nil || !regexp.MustCompile(`^electronics \d+\n\d+\n$`).Match(out) {
+			t.Errorf("the example: %v\n%s%s", err, out, stderr)
+		}
+	})
 
 	t.Run("without a WebSocket the error says what to pass", func(t *testing.T) {
 		script := `import { OrdersClient } from "@liveorders/orders-client";

@@ -53,17 +53,12 @@ func asyncapiFiles(m *Model, p *protocol, dir string) ([]output, error) {
 
 func ref(to string) obj { return obj{{"$ref", to}} }
 
-// componentRef points a $ref between schema files at components.schemas.
-func componentRef(r string) string {
-	_, frag, _ := strings.Cut(r, "#")
-	return "#/components/schemas/" + strings.TrimPrefix(frag, "/$defs/")
-}
-
-// asyncComponentRef is componentRef for the AsyncAPI document, whose
-// components are named as the TypeScript types are (tsName): model
-// generators name a type after its component, and one named Error would
+// typedComponentRef points a $ref between schema files at components.schemas
+// of the AsyncAPI and OpenAPI documents, whose components are named as the
+// TypeScript types are (tsName): model and client generators (Modelina,
+// orval) name a type after its component, and one named Error would
 // shadow the global.
-func asyncComponentRef(m *Model) func(string) string {
+func typedComponentRef(m *Model) func(string) string {
 	return func(r string) string {
 		_, frag, _ := strings.Cut(r, "#")
 		name := strings.TrimPrefix(frag, "/$defs/")
@@ -212,7 +207,7 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 
 	var schemas obj
 	for _, d := range m.Defs {
-		schemas.set(tsName(d), portableSchema(m, d.Source, asyncComponentRef(m)))
+		schemas.set(tsName(d), portableSchema(m, d.Source, typedComponentRef(m)))
 	}
 	var comps obj
 	comps.set("messages", compMsgs)

@@ -117,7 +117,7 @@ func openapiDoc(m *Model, p *protocol) (obj, error) {
 
 	var schemas obj
 	for _, d := range m.Defs {
-		schemas.set(d.Name, portableSchema(m, d.Source, componentRef))
+		schemas.set(tsName(d), portableSchema(m, d.Source, typedComponentRef(m)))
 	}
 	var comps obj
 	comps.set("schemas", schemas)
@@ -160,7 +160,7 @@ func (c *openapiWriter) schemaRef(name string) any {
 	var s any
 	switch {
 	case c.m.Def(base) != nil:
-		s = ref("#/components/schemas/" + base)
+		s = ref("#/components/schemas/" + tsName(c.m.Def(base)))
 	default:
 		return nil
 	}

@@ -51,7 +51,7 @@ func (c *openapiWriter) operation(r route, at, id string, names [][]string) (obj
 			po.set("name", "Sec-WebSocket-Protocol")
 			po.set("in", "header")
 			po.set("description", "Ask for "+sp.Const+" to speak protocol v1 (see /asyncapi.json); leave it out for the seed-compatible mode.")
-			po.set("schema", ref("#/components/schemas/"+sp.Name))
+			po.set("schema", ref("#/components/schemas/"+tsName(sp)))
 			params = append(params, po)
 		}
 	}
@@ -159,7 +159,7 @@ func (c *openapiWriter) problem(pr problem) obj {
 	} else if len(pr.Codes) > 1 {
 		props.set("code", obj{{"enum", pr.Codes}})
 	}
-	s := obj{{"allOf", []any{ref("#/components/schemas/" + d.Name), obj{{"properties", props}}}}}
+	s := obj{{"allOf", []any{ref("#/components/schemas/" + tsName(d)), obj{{"properties", props}}}}}
 	o.set("content", obj{{"application/problem+json", obj{{"schema", s}}}})
 	return o
 }
