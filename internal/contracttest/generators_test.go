@@ -169,3 +169,74 @@ func TestOpenAPITypeScript(t *testing.T) {
 		}
 	})
 }
+
+// jsonSchemaToTS compiles the schema file name from dir with
+// json-schema-to-typescript, as its documentation shows.
+const jsonSchemaToTS = `import { compileFromFile } from "json-schema-to-typescript";
+console.log(await compileFromFile(process.argv[2], { cwd: process.argv[3], unreachableDefinitions: true, bannerComment: "" }));
+`
+
+// TestJSONSchemaToTypeScript compiles each schema file with
+// json-schema-to-typescript: the types compile under tsc --strict, the
+// union Message lists its members by name, and no interface is called
+// Error (the global): the error message's definition has the title
+// ErrorMessage. The check finds an Error when the title is taken away.
+func TestJSONSchemaToTypeScript(t *testing.T) {
+	tl := needTools(t)
+	schemas, err := filepath.Abs(filepath.Join(root, "schema"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tl.linkModules(t, dir)
+	writeFile(t, filepath.Join(dir, "j2ts.mjs"), []byte(jsonSchemaToTS))
+	compile := func(t *testing.T, schemaDir, name string) string {
+		t.Helper()
+		out, stderr, err := run(t, dir, nil, tl.node, "j2ts.mjs", filepath.Join(schemaDir, name), schemaDir)
+		if err != nil {
+			t.Fatalf("json-schema-to-typescript %s: %v\n%s", name, err, stderr)
+		}
+		return string(out)
+	}
+	globalError := regexp.MustCompile(`(?m)^export (interface|type) Error\b`)
+	names, err := filepath.Glob(filepath.Join(schemas, "*.schema.json"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no schema files: %v", err)
+	}
+	for _, path := range names {
+		name := filepath.Base(path)
+		ts := compile(t, schemas, name)
+		if m := globalError.FindString(ts); m != "" {
+			t.Errorf("%s: %s", name, m)
+		}
+		if name == "messages.schema.json" && !strings.Contains(ts, "export type Message = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping;") {
+			t.Errorf("%s: no union Message of the named messages:\n%.2000s", name, ts)
+		}
+		file := filepath.Join(dir, strings.TrimSuffix(name, ".schema.json")+".ts")
+		writeFile(t, file, []byte(ts))
+		tsc := filepath.Join(tl.modules, "typescript", "bin", "tsc")
+		if out, stderr, err := run(t, dir, nil, tl.node, tsc, "--strict", "--noEmit", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", file); err != nil {
+			t.Errorf("tsc %s: %v\n%s%s", name, err, out, stderr)
+		}
+	}
+
+	t.Run("without the title, Error", func(t *testing.T) {
+		other := filepath.Join(t.TempDir(), "schema")
+		if err := os.CopyFS(other, os.DirFS(schemas)); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(other, "messages.schema.json")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		untitled := strings.Replace(string(b), `"title": "ErrorMessage",`, "", 1)
+		if untitled == string(b) {
+			t.Fatal(`messages.schema.json has no "title": "ErrorMessage"`)
+		}
+		writeFile(t, p, []byte(untitled))
+		if !globalError.MatchString(compile(t, other, "messages.schema.json")) {
+			t.Error("json-schema-to-typescript made no Error without the title: the check cannot tell")
+		}
+	})
+}
