@@ -6,7 +6,10 @@
 //
 // The HTTP roots come from the OpenAPI document generated from schema/,
 // and oasdiff compares that document with the released copy, route by
-// route.
+// route. Operations of the released copy that are not API routes are left
+// out, each printed: those it tagged as files of the web client, and the
+// paths the route table (schema/routes/routes.json) lists as unlisted,
+// which the server still serves.
 //
 // It fails when a change breaks clients of the released version, unless
 // schema/ is the next major version (its $id /schemas/v2/… and its

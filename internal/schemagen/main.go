@@ -60,7 +60,7 @@ func run(args []string, stderr io.Writer) error {
 	jsPath := fl.String("js", "", "path of the generated JavaScript module (empty: no JavaScript output)")
 	tsPath := fl.String("ts", "", "path of the generated TypeScript declarations of that module (empty: none)")
 	contractDir := fl.String("contract", "", "directory of the AsyncAPI document and the reference page (empty: neither)")
-	routesPath := fl.String("routes", "", "the route table, a JSON file with routes.schema.json beside it (empty: -schemas/routes/routes.json)")
+	routesPath := fl.String("routes", "", "the route table, a JSON file whose $schema is the relative path of routes.schema.json (empty: -schemas/routes/routes.json)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ const (
 const openapiVersion = "3.1.0"
 
 // openapiFiles renders the OpenAPI document of the HTTP routes, as JSON and
-// as YAML, into dir. The operations come from the route table (protocol.go);
+// as YAML, into dir. The operations come from the route table (routes.json);
 // every body is a $ref to a definition republished under components.schemas,
 // the same definitions the AsyncAPI document republishes.
 func openapiFiles(m *Model, p *protocol, dir string) ([]output, error) {
