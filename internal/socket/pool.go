@@ -1,6 +1,9 @@
 package socket
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // pool is the goroutines that write to sessions. A session with something
 // to send queues itself once; a worker drains its whole outbox into one
@@ -11,10 +14,10 @@ import "sync"
 // instead of queueing, and the number of writes per second, the real cost
 // on a busy server, stays bounded by what the machine can do.
 //
-// Sessions whose outbox answers a command (a snapshot, an error, a close)
-// wait in a queue of their own that workers serve first, so a command is
-// answered in microseconds even while thousands of sessions wait for an
-// order update.
+// Sessions woken for something other than their reader's answers (a ping,
+// a close, a token's error) wait in a queue of their own that workers
+// serve first, so they go out in microseconds even while thousands of
+// sessions wait for an order update.
 //
 // Idle sessions cost no goroutine and no buffer: buffers belong to workers.
 type pool struct {
@@ -50,6 +53,16 @@ func (q *fifo) pop() *Session {
 	return s
 }
 
+// schedule hands s, just queued, to the pool: after the mock controls'
+// latency (latency.go) when there is one.
+func (e *Engine) schedule(s *Session, urgent bool) {
+	if d := e.latency.get(); d > 0 {
+		time.AfterFunc(d, func() { e.pool.push(s, urgent) })
+		return
+	}
+	e.pool.push(s, urgent)
+}
+
 func newPool(workers int) *pool {
 	p := &pool{}
 	p.cond.L = &p.mu
@@ -60,7 +73,9 @@ func newPool(workers int) *pool {
 	return p
 }
 
-// push queues s; the caller has just marked it queued.
+// push queues s; the caller has just marked it queued. An entry that finds
+// the turn taken when a worker pops it (the reader answered first) is
+// dropped.
 func (p *pool) push(s *Session, urgent bool) {
 	p.mu.Lock()
 	if urgent {
@@ -100,7 +115,7 @@ func (p *pool) work() {
 			return
 		}
 		p.mu.Unlock()
-		if s.claim(false) {
+		if s.claim() {
 			buf = s.write(buf[:0])
 			if cap(buf) > maxWorkerBuffer {
 				buf = nil // one huge snapshot should not pin memory forever
