@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -62,8 +61,10 @@ type Config struct {
 	// message that answers a refused place-order. Default: internal.
 	ErrorCode func(error) api.ErrorCode
 	// OnMessage handles each text or binary message a client sends;
-	// payload is valid only during the call. Default: the liveorders.v1
-	// commands (commands.go).
+	// payload is valid only during the call. It runs on the session's
+	// reader, which writes what it queued when it returns, along with
+	// anything urgent queued meanwhile: it should not block. Default: the
+	// liveorders.v1 commands (commands.go).
 	OnMessage func(s *Session, op byte, payload []byte)
 	// Heartbeat is the ping period. Default defaultHeartbeat.
 	Heartbeat time.Duration
@@ -80,7 +81,8 @@ type Config struct {
 	// bucket). Default 20 per second, bursts of 40.
 	CommandRate  float64
 	CommandBurst int
-	// Writers is the size of the write pool. Default GOMAXPROCS.
+	// Writers is the size of the write pool. Default GOMAXPROCS - 1, at
+	// least 1: a processor stays free for the readers (pool.go).
 	Writers int
 	// Auth checks the tokens of auth commands; when it is enabled,
 	// place-order needs orders:write, and a token's categories claim
@@ -124,7 +126,7 @@ func (c *Config) defaults() {
 		c.CommandBurst = 40
 	}
 	if c.Writers <= 0 {
-		c.Writers = runtime.GOMAXPROCS(0)
+		c.Writers = defaultWriters()
 	}
 	if c.TokenGrace <= 0 {
 		c.TokenGrace = defaultTokenGrace

@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"runtime"
 	"sync"
 	"time"
 )
@@ -13,6 +14,15 @@ import (
 // is conflated: at most one frame per product): the server coalesces
 // instead of queueing, and the number of writes per second, the real cost
 // on a busy server, stays bounded by what the machine can do.
+//
+// There is one worker fewer than the processors Go runs goroutines on
+// (defaultWriters). An order's fan-out keeps every worker busy for as long
+// as it takes to write to all its subscribers, and the runtime looks for
+// connections with input to read only when a processor runs out of
+// goroutines (or every 10 ms): with a worker on every processor, a command
+// that arrives during a fan-out waits for its end to be read. The
+// processor left over polls the network, so readers read commands, and
+// answer them (writer.go), while a fan-out is being written.
 //
 // Sessions woken for something other than their reader's answers (a ping,
 // a close, a token's error) wait in a queue of their own that workers
@@ -52,6 +62,10 @@ func (q *fifo) pop() *Session {
 	}
 	return s
 }
+
+// defaultWriters is the size of the pool unless Config.Writers sets it: a
+// worker on every processor but one, and at least one.
+func defaultWriters() int { return max(runtime.GOMAXPROCS(0)-1, 1) }
 
 // schedule hands s, just queued, to the pool: after the mock controls'
 // latency (latency.go) when there is one.
