@@ -21,11 +21,11 @@
 // then, that one writes it before giving the turn back; ahead of order
 // updates either way.
 //
-// The pool is one worker fewer than GOMAXPROCS (at least one), each
-// draining a session's whole outbox into one buffer and writing it with
-// one write; the processor left over polls the network, so that commands
-// are read, and answered, while an order's fan-out keeps every worker
-// busy. Sessions with other urgent frames (a ping, a timer's error or
+// The pool is GOMAXPROCS workers, each draining a session's whole outbox
+// into one buffer and writing it with one write; while they all write an
+// order's fan-out, they take turns to step aside briefly so that the
+// processors poll the network, and commands are read, and answered,
+// meanwhile. Sessions with other urgent frames (a ping, a timer's error or
 // close) wait in a queue that workers serve first. A worker never waits on
 // a client: what the kernel does not take at once is written by the
 // session's own goroutine at the client's pace, within Config.WriteWait,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -81,8 +82,7 @@ type Config struct {
 	// bucket). Default 20 per second, bursts of 40.
 	CommandRate  float64
 	CommandBurst int
-	// Writers is the size of the write pool. Default GOMAXPROCS - 1, at
-	// least 1: a processor stays free for the readers (pool.go).
+	// Writers is the size of the write pool. Default GOMAXPROCS.
 	Writers int
 	// Auth checks the tokens of auth commands; when it is enabled,
 	// place-order needs orders:write, and a token's categories claim
@@ -126,7 +126,7 @@ func (c *Config) defaults() {
 		c.CommandBurst = 40
 	}
 	if c.Writers <= 0 {
-		c.Writers = defaultWriters()
+		c.Writers = runtime.GOMAXPROCS(0)
 	}
 	if c.TokenGrace <= 0 {
 		c.TokenGrace = defaultTokenGrace
