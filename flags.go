@@ -33,6 +33,7 @@ type config struct {
 	logLevel       string
 	logFormat      string
 	pprof          string
+	version        bool
 
 	// The NATS store, passed on to natsbus.Options and natsbus.Config.
 	natsReplicas         int
@@ -77,6 +78,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		return def
 	}
 	seed := env("LIVEORDERS_SEED", "")
+	fs.BoolVar(&c.version, "version", false, "print the version, commit and Go version, and exit")
 	fs.StringVar(&c.addr, "addr", env("LIVEORDERS_ADDR", ":3000"), "listen address (LIVEORDERS_ADDR)")
 	simulate := fs.String("simulate", env("LIVEORDERS_SIMULATE", "1.5s"), "interval between simulated orders; 0 turns them off (LIVEORDERS_SIMULATE)")
 	fs.StringVar(&seed, "seed", seed, "seed of the simulated orders; empty: random (LIVEORDERS_SEED)")
@@ -135,6 +137,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.version {
+		return c, nil // nothing else is read: the version prints whatever the rest says
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/liveorders/liveorders/internal/buildinfo"
 	"github.com/liveorders/liveorders/internal/server"
 )
 
@@ -38,6 +39,10 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parse(args, getenv, stderr)
 	if err != nil {
+		return err
+	}
+	if cfg.version {
+		_, err := fmt.Fprintln(stdout, buildinfo.Read())
 		return err
 	}
 	log, err := newLogger(cfg, stderr)
