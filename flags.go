@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ type config struct {
 	logFormat      string
 	pprof          string
 	scenario       *scenario.Plan // -scenario, loaded and compiled
+	trustedProxies []netip.Prefix
+	version        bool
 
 	// The NATS store, passed on to natsbus.Options and natsbus.Config.
 	natsReplicas         int
@@ -92,6 +95,8 @@ func (s setting) envName() string {
 // into c.
 func settings(c *config) []setting {
 	return []setting{
+		{name: "version", def: "false", usage: "print the version, the commit and the Go version, and exit; nothing else is read",
+			set: boolean(&c.version), boolean: true, noEnv: true},
 		{name: "addr", def: ":3000", usage: "the address to listen on", set: text(&c.addr)},
 		{name: "simulate", def: "1.5s", usage: "the interval between simulated orders; `0` turns them off",
 			set: func(s string) (err error) { c.simulate, err = parseDuration(s); return err }},
@@ -131,6 +136,9 @@ func settings(c *config) []setting {
 			set: positiveDuration(&c.idempotencyWindow)},
 		{name: "log-level", def: "info", usage: "`debug`, `info`, `warn` or `error`", set: text(&c.logLevel)},
 		{name: "log-format", def: "text", usage: "`text` or `json`", set: text(&c.logFormat)},
+		{name: "trusted-proxies", def: "", usage: "comma-separated addresses or CIDRs of the load balancers and proxies in front, whose `X-Forwarded-For`, `-Proto` and `-Host` are believed " +
+			"(for write limits, logs and the documents' URLs); from any other peer they are ignored; empty: none",
+			set: prefixes(&c.trustedProxies)},
 		{name: "pprof", def: "", usage: "an address such as `127.0.0.1:6060`: serve `net/http/pprof` there, on a listener of its own; empty: off",
 			set: text(&c.pprof)},
 		{name: "scenario", def: "", usage: "a scenario file (JSON or YAML, `Scenario` in `schema/scenario.schema.json`) or a HAR recording, played from the start " +
@@ -234,6 +242,10 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if v := fs.Lookup("version").Value.String(); v == "true" {
+		c.version = true
+		return c, nil // nothing else is read: the version prints whatever the rest says
 	}
 	if err := apply(); err != nil {
 		return c, err
@@ -340,6 +352,7 @@ func (c config) server(log *slog.Logger) server.Config {
 			AllowedOrigins: origins, Production: c.production,
 			MaxSockets: c.maxSockets, MaxBody: c.maxBody, ReadTimeout: c.readTimeout,
 			WriteRate: c.writeRate, WriteBurst: c.writeBurst,
+			TrustedProxies: c.trustedProxies,
 		},
 		Socket: socket.Config{
 			ReadLimit: int64(c.readLimit), MaxCommand: c.maxCommand,

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/liveorders/liveorders/internal/buildinfo"
 	"github.com/liveorders/liveorders/internal/server"
 )
 
@@ -34,10 +35,18 @@ func main() {
 }
 
 // run is the whole program: it returns when ctx ends and the server has
-// shut down, or on a start-up error.
+// shut down, or on a start-up error. Its first argument may name a
+// subcommand instead: healthcheck.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := parse(args, getenv, stderr)
 	if err != nil {
+		return err
+	}
+	if cfg.version {
+		_, err := fmt.Fprintln(stdout, buildinfo.Read())
 		return err
 	}
 	log, err := newLogger(cfg, stderr)

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/buildinfo"
 	"github.com/liveorders/liveorders/internal/hub"
 	"github.com/liveorders/liveorders/internal/socket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,7 +74,7 @@ func NewMetrics(h *hub.Hub) *Metrics {
 		m.sent.WithLabelValues(string(t))
 	}
 	m.reg.MustRegister(m.open, m.closes, m.errors, messagesSent{m.sent, h}, m.switches, m.delivery, m.requests, m.duration,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		buildInfo(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if h != nil {
 		m.reg.MustRegister(
 			prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -88,6 +89,17 @@ func NewMetrics(h *hub.Hub) *Metrics {
 		)
 	}
 	return m
+}
+
+// buildInfo is the liveorders_build_info gauge: always 1, its labels say
+// which build is running.
+func buildInfo() prometheus.Collector {
+	in := buildinfo.Read()
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "liveorders_build_info", Help: "Always 1; the labels name the running build's version, commit and Go version.",
+	}, []string{"version", "commit", "goversion"})
+	g.WithLabelValues(in.Version, in.Commit, in.GoVersion).Set(1)
+	return g
 }
 
 func (m *Metrics) handler() fiber.Handler {
@@ -153,4 +165,31 @@ func (m messagesSent) Collect(ch chan<- prometheus.Metric) {
 func (m *Metrics) observeRequest(route, method string, status int, d time.Duration) {
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// watchServer adds the gauges read off srv at each scrape: whether it is
+// ready (what /readyz answers), whether its store can serve, and its socket
+// cap, which dashboards and alerts compare liveorders_sockets_open with.
+func (m *Metrics) watchServer(srv *Server) {
+	for _, c := range []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "liveorders_ready", Help: "1 while /readyz answers 200 (load balancers send this instance new clients), else 0.",
+		}, func() float64 { return boolGauge(srv.ready.Load() && srv.storeErr() == nil) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "liveorders_store_ready", Help: "1 while the store can take writes and follows the log, else 0 (writes are refused with 503).",
+		}, func() float64 { return boolGauge(srv.storeErr() == nil) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "liveorders_max_sockets", Help: "The cap on open sockets (-max-sockets); 0: no cap.",
+		}, func() float64 { return float64(srv.cfg.MaxSockets) }),
+	} {
+		// A Metrics shared by two servers keeps the first one's.
+		_ = m.reg.Register(c)
+	}
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

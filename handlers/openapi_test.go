@@ -5,12 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"reflect"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
+	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/testenv"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -46,7 +46,11 @@ func mustValidator(t *testing.T, body []byte) validator.Validator {
 // TestOpenAPIDocument validates the served document against the OpenAPI 3.1
 // specification with pb33f's validator.
 func TestOpenAPIDocument(t *testing.T) {
-	s := testenv.Start(t, testenv.Options{})
+	// The test is the proxy in front: its forwarded scheme is believed
+	// (proxy_test.go checks that an untrusted peer's is not).
+	s := testenv.Start(t, testenv.Options{Config: func(c *server.Config) {
+		c.HTTP.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}})
 	v, body := openapiValidator(t, s)
 	if ok, errs := v.ValidateDocument(); !ok {
 		for _, e := range errs {
@@ -123,47 +127,4 @@ func respETag(t *testing.T, s *testenv.Server, path string) string {
 	t.Helper()
 	resp, _ := s.Get(t, path)
 	return resp.Header.Get("ETag")
-}
-
-var (
-	fiberParam = regexp.MustCompile(`:[A-Za-z]+`)
-	oasParam   = regexp.MustCompile(`\{[^}]+\}`)
-)
-
-// TestOpenAPIRoutes checks that every route the server registers is an
-// operation of the document, and every operation is a registered route.
-func TestOpenAPIRoutes(t *testing.T) {
-	s := testenv.Start(t, testenv.Options{})
-	_, body := openapiValidator(t, s)
-	var doc struct {
-		Paths map[string]map[string]any
-	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var documented, registered []string
-	for p, ops := range doc.Paths {
-		for method := range ops {
-			documented = append(documented, strings.ToUpper(method)+" "+oasParam.ReplaceAllString(p, "{}"))
-		}
-	}
-	for _, r := range s.HTTP.App().GetRoutes(true) {
-		if r.Method == http.MethodHead || r.Method == http.MethodConnect || r.Method == http.MethodOptions {
-			continue
-		}
-		registered = append(registered, r.Method+" "+fiberParam.ReplaceAllString(r.Path, "{}"))
-	}
-	slices.Sort(documented)
-	slices.Sort(registered)
-	registered = slices.Compact(registered)
-	for _, r := range registered {
-		if !slices.Contains(documented, r) {
-			t.Errorf("the server registers %s; /openapi.json does not document it", r)
-		}
-	}
-	for _, d := range documented {
-		if !slices.Contains(registered, d) {
-			t.Errorf("/openapi.json documents %s; the server does not register it", d)
-		}
-	}
 }
