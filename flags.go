@@ -44,6 +44,7 @@ type config struct {
 	natsSnapshotInterval time.Duration
 	natsRetention        time.Duration
 	idempotencyWindow    time.Duration
+	staleClose           time.Duration
 
 	// Limits, passed on to handlers.Config and the store.
 	maxSockets   int
@@ -127,6 +128,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	limit("nats-snapshot-interval", "LIVEORDERS_NATS_SNAPSHOT_INTERVAL", "1m", "how often the instance holding the snapshot lease writes a snapshot of the state, which instances start from; 0: this instance writes none", nonNegativeDuration(&c.natsSnapshotInterval))
 	limit("nats-retention", "LIVEORDERS_NATS_RETENTION", "0", "purge the log's events a snapshot covers once they are this old (at least -idempotency-window); 0: keep the whole log", nonNegativeDuration(&c.natsRetention))
 	limit("idempotency-window", "LIVEORDERS_IDEMPOTENCY_WINDOW", orders.DefaultKeyWindow.String(), "how long an order's idempotency key is remembered: a retry within it gets the first answer", positiveDuration(&c.idempotencyWindow))
+	limit("stale-close", "LIVEORDERS_STALE_CLOSE", "10s", "close the liveorders.v1 sockets, with 4002 (reconnect), once the instance has not followed the order log for this long, once per outage; 0: never", nonNegativeDuration(&c.staleClose))
 	// -production alone means true, like a boolean flag.
 	for i, a := range args {
 		if a == "-production" || a == "--production" {
@@ -354,6 +356,7 @@ func (c config) server(log *slog.Logger) server.Config {
 		Socket: socket.Config{
 			ReadLimit: int64(c.readLimit), MaxCommand: c.maxCommand,
 			CommandRate: c.commandRate, CommandBurst: c.commandBurst,
+			StaleClose: c.staleClose,
 		},
 		Auth: auth.Config{
 			JWKS: c.authJWKS, SecretFile: c.authSecretFile,

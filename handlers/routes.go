@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/internal/auth"
+	"github.com/liveorders/liveorders/internal/orders"
 )
 
 func (srv *Server) routes() {
@@ -86,6 +87,13 @@ func (srv *Server) readyz(c *fiber.Ctx) error {
 	if r, ok := srv.cfg.Store.(readier); ok {
 		if err := r.Ready(); err != nil {
 			return c.Status(503).JSON(api.Health{Status: "not ready", Cause: err.Error()})
+		}
+	}
+	if l, ok := srv.cfg.Store.(orders.LiveSource); ok {
+		// Not following the log: a load balancer sends new clients to an
+		// instance that does (see internal/natsbus/liveness.go).
+		if st := l.Liveness(); !st.Live {
+			return c.Status(503).JSON(api.Health{Status: "not ready", Cause: string(st.Cause) + ": " + st.Detail})
 		}
 	}
 	return c.JSON(api.Health{Status: "ready"})

@@ -158,12 +158,14 @@ func (s *Store) drop(cons jetstream.Consumer) {
 	_ = s.js.DeleteConsumer(ctx, s.stream, cons.CachedInfo().Name)
 }
 
-// pause waits for d or until the Store is closed.
+// pause waits for d, until the Store is closed, or until the log answers
+// again after it did not (see watchLiveness).
 func (s *Store) pause(d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-s.life.Done():
 	case <-t.C:
+	case <-s.resume:
 	}
 }

@@ -70,6 +70,9 @@ type Store struct {
 	waiters  map[uint64]chan result // ref → the outcome of this Store's event
 	changed  chan struct{}          // closed and replaced when an event is applied
 	broken   error                  // set once the log can no longer be followed
+
+	alive  orders.LiveState // whether the Store follows its log (liveness.go)
+	resume chan struct{}    // the log answers again: follow's pause ends
 }
 
 type result struct {
@@ -106,6 +109,7 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 		changed:   make(chan struct{}),
 		reconnect: make(chan struct{}, 1),
 		followed:  make(chan struct{}),
+		resume:    make(chan struct{}, 1),
 	}
 	s.state.Seq = 0
 	for _, c := range s.state.Categories {
@@ -171,6 +175,7 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 		return fail(fmt.Errorf("natsbus: replay the log from %d to %d: %w", from, last, err))
 	}
 	s.workers.Go(func() { s.checkLog(s.life) })
+	s.workers.Go(func() { s.watchLiveness(s.life, time.Now()) })
 	if s.snapEvery > 0 {
 		s.workers.Go(func() {
 			s.Hold(s.life, "snapshot-"+s.stream, LeaseConfig{}, s.writeSnapshots)

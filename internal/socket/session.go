@@ -35,6 +35,8 @@ type Session struct {
 	close  ws.Handshake
 	woken  time.Time // when the outbox last stopped being empty
 	tok    *token    // the bearer token; nil: anonymous (token.go)
+
+	greeted bool // welcomed, hears status changes; guarded by e.status.mu
 }
 
 // ID returns the session's id, as its welcome message gives it.

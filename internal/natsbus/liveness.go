@@ -1,0 +1,175 @@
+package natsbus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/liveorders/liveorders/internal/orders"
+)
+
+// Liveness: the rule, written once.
+//
+// A Store is live while it can show that it follows its log: at least
+// every staleAfter, a look at the stream (a request its leader answers,
+// sent every probeEvery) must come back, and the fold must have reached
+// the last event that look reported. The proof is dated from the moment
+// the look was sent. A Store that has no proof younger than staleAfter
+// (two missed JetStream heartbeats) is not live, with the cause:
+//
+//   - orders.CauseUnreachable when no look came back within staleAfter
+//     either: the connection is lost, the NATS node is cut from the
+//     stream's leader (the minority side of a partition), or the link
+//     delivers nothing;
+//   - orders.CauseStalled when looks come back but the fold does not reach
+//     the events they report;
+//   - orders.CauseReset once the log was reset (see ErrLogReset), for good.
+//
+// It is live again at the first proof: a look that came back and an event
+// the fold reached. Watchers (orders.LiveSource) hear each change; the
+// instance turns them into status messages, /readyz answers and, after a
+// longer time, reconnect closes (see internal/socket).
+const (
+	// staleAfter is how long a Store may go without proof that it follows
+	// its log before it is not live: two missed heartbeats.
+	staleAfter = 2 * heartbeat
+	// probeEvery is how often a Store looks at its stream for a proof.
+	probeEvery = heartbeat / 2
+	// probeTimeout bounds one look; a look that times out proves nothing.
+	probeTimeout = staleAfter
+	// liveTick is how often the rule is applied between looks' answers.
+	liveTick = probeEvery / 2
+)
+
+// target is a proof to be: the stream ended at seq when it was looked at,
+// at.
+type target struct {
+	seq uint64
+	at  time.Time
+}
+
+// probe is an answered look at the stream.
+type probe struct {
+	at   time.Time // when it was sent
+	last uint64    // the stream's last seq
+	err  error
+}
+
+// watchLiveness applies the liveness rule until ctx ends. The replay New
+// waits for is the first proof, at start.
+func (s *Store) watchLiveness(ctx context.Context, start time.Time) {
+	tick := time.NewTicker(liveTick)
+	defer tick.Stop()
+	answers := make(chan probe, 1)
+	var (
+		proof    = start // the newest proof
+		answered = start // when the newest answered look was sent
+		sent     time.Time
+		inFlight bool
+		pending  []target
+		lastErr  error
+	)
+	s.alive.Set(orders.Liveness{Live: true, Since: start})
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case p := <-answers:
+			inFlight = false
+			if p.err != nil {
+				lastErr = p.err
+				break
+			}
+			if lastErr != nil || time.Since(answered) > staleAfter {
+				// The log answers again: a consumer waiting out its
+				// back-off is made now.
+				select {
+				case s.resume <- struct{}{}:
+				default:
+				}
+			}
+			lastErr = nil
+			answered = later(answered, p.at)
+			pending = append(pending, target{seq: p.last, at: p.at})
+			if len(pending) > 64 {
+				pending = pending[len(pending)-64:]
+			}
+		}
+		if err := s.Ready(); err != nil {
+			s.alive.Set(orders.Liveness{Cause: orders.CauseReset, Since: proof, Detail: err.Error()})
+			return // for good: a reset log is not followed again
+		}
+		applied := s.applied()
+		kept := pending[:0]
+		for _, t := range pending {
+			if t.seq <= applied {
+				proof = later(proof, t.at)
+			} else {
+				kept = append(kept, t)
+			}
+		}
+		pending = kept
+		now := time.Now()
+		if !inFlight && now.Sub(sent) >= probeEvery {
+			inFlight, sent = true, now
+			go func(at time.Time) {
+				answers <- s.look(ctx, at)
+			}(now)
+		}
+		s.alive.Set(judge(now, proof, answered, lastErr))
+	}
+}
+
+// judge applies the rule: the state of a Store whose newest proof is
+// proof and whose newest answered look was sent at answered.
+func judge(now, proof, answered time.Time, lastErr error) orders.Liveness {
+	if now.Sub(proof) <= staleAfter {
+		return orders.Liveness{Live: true, Since: proof}
+	}
+	if now.Sub(answered) <= staleAfter {
+		return orders.Liveness{Cause: orders.CauseStalled, Since: proof,
+			Detail: fmt.Sprintf("the log answers but this instance has not applied its newest events for %v", now.Sub(proof).Round(time.Millisecond))}
+	}
+	detail := fmt.Sprintf("the log has not answered for %v", now.Sub(answered).Round(time.Millisecond))
+	if lastErr != nil {
+		detail += ": " + lastErr.Error()
+	}
+	return orders.Liveness{Cause: orders.CauseUnreachable, Since: proof, Detail: detail}
+}
+
+// look asks the stream for its last seq, once, within probeTimeout.
+func (s *Store) look(ctx context.Context, at time.Time) probe {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	stream, err := s.js.Stream(ctx, s.stream)
+	if err != nil {
+		return probe{at: at, err: err}
+	}
+	return probe{at: at, last: stream.CachedInfo().State.LastSeq}
+}
+
+// applied returns the seq of the last event the fold applied.
+func (s *Store) applied() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.Seq
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+var _ orders.LiveSource = (*Store)(nil)
+
+// Liveness implements orders.LiveSource: whether the Store follows its
+// log, by the rule above.
+func (s *Store) Liveness() orders.Liveness { return s.alive.Liveness() }
+
+// WatchLiveness implements orders.LiveSource.
+func (s *Store) WatchLiveness(fn func(orders.Liveness)) (stop func()) {
+	return s.alive.WatchLiveness(fn)
+}
