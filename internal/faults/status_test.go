@@ -166,8 +166,13 @@ func TestStaleClose(t *testing.T) {
 	if st, ok := late.Next(signal).(api.Status); !ok || st.Live {
 		t.Fatalf("after welcome: %+v, want status not live", st)
 	}
-	if n := srv.Sockets.Count(); n != 2 {
-		t.Fatalf("%d sockets open after the stale close, want 2 (the seed-compatible one and the late one)", n)
+	// The closed socket's session ends once its client has closed too.
+	deadline := time.Now().Add(signal)
+	for srv.Sockets.Count() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sockets open after the stale close, want 2 (the seed-compatible one and the late one)", srv.Sockets.Count())
+		}
+		time.Sleep(10 * time.Millisecond) // polling with a deadline
 	}
 	// The seed-compatible socket is still served: a ping frame is
 	// answered.
@@ -187,4 +192,20 @@ func totalOf(s api.Snapshot, id string) int64 {
 		}
 	}
 	return -1
+}
+
+// A v1 socket hears that its instance is shutting down before its 1001.
+func TestShutdownSaysSo(t *testing.T) {
+	srv := testenv.Start(t, testenv.Options{})
+	v1 := srv.Dial(t, "electronics", api.Subprotocol)
+	v1.Next(signal) // welcome
+	v1.Next(signal) // snapshot
+	go srv.Stop()
+	st, _ := nextStatus(t, v1, signal)
+	if st.Live || st.Cause != api.StaleCause(orders.CauseShuttingDown) {
+		t.Fatalf("status at shutdown: %+v, want not live, shutting_down", st)
+	}
+	if code := v1.CloseCode(signal); code != 1001 {
+		t.Fatalf("closed with %d, want 1001", code)
+	}
 }

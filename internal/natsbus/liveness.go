@@ -11,9 +11,9 @@ import (
 // Liveness: the rule, written once.
 //
 // A Store is live while it can show that it follows its log: at least
-// every staleAfter, a look at the stream (a request its leader answers,
-// sent every probeEvery) must come back, and the fold must have reached
-// the last event that look reported. The proof is dated from the moment
+// every staleAfter, a look (sent every probeEvery: a write the cluster must
+// commit, then a request the stream's leader answers) must come back, and
+// the fold must have reached the last event that look reported. The proof is dated from the moment
 // the look was sent. A Store that has no proof younger than staleAfter
 // (two missed JetStream heartbeats) is not live, with the cause:
 //
@@ -138,13 +138,29 @@ func judge(now, proof, answered time.Time, lastErr error) orders.Liveness {
 	return orders.Liveness{Cause: orders.CauseUnreachable, Since: proof, Detail: detail}
 }
 
-// look asks the stream for its last seq, once, within probeTimeout.
+// look asks the cluster for a proof, once, within probeTimeout: a write
+// it must commit (a key of this Store's in the lease bucket, which a
+// node on the minority side of a partition, or a leader cut from its
+// followers, cannot commit), then the stream's last seq (which only its
+// leader answers).
 func (s *Store) look(ctx context.Context, at time.Time) probe {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
+	if s.aliveKV == nil {
+		var lease LeaseConfig
+		lease.defaults()
+		kv, err := s.leases(ctx, lease)
+		if err != nil {
+			return probe{at: at, err: fmt.Errorf("lease bucket: %w", err)}
+		}
+		s.aliveKV = kv
+	}
+	if _, err := s.aliveKV.Put(ctx, "alive-"+s.src, nil); err != nil {
+		return probe{at: at, err: fmt.Errorf("a write to the cluster: %w", err)}
+	}
 	stream, err := s.js.Stream(ctx, s.stream)
 	if err != nil {
-		return probe{at: at, err: err}
+		return probe{at: at, err: fmt.Errorf("stream %s: %w", s.stream, err)}
 	}
 	return probe{at: at, last: stream.CachedInfo().State.LastSeq}
 }

@@ -73,6 +73,9 @@ type Store struct {
 
 	alive  orders.LiveState // whether the Store follows its log (liveness.go)
 	resume chan struct{}    // the log answers again: follow's pause ends
+	// aliveKV is the bucket of the liveness writes, once opened; used by
+	// one look at a time.
+	aliveKV jetstream.KeyValue
 }
 
 type result struct {

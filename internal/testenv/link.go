@@ -28,7 +28,11 @@ var (
 // API is never started.
 func toxiServer() *toxiproxy.ApiServer {
 	toxiOnce.Do(func() {
-		toxiAPI = toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+		// Toxics log through the context's logger, which falls back to
+		// this one.
+		nop := zerolog.Nop()
+		zerolog.DefaultContextLogger = &nop
+		toxiAPI = toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), nop)
 	})
 	return toxiAPI
 }
