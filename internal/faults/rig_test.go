@@ -54,9 +54,10 @@ type liveAt struct {
 // (5 s), so that the server answers before the client gives up.
 const orderTimeout = 8 * time.Second
 
-// newRig starts the cluster and the instances; urls[i] is the NATS URL
-// instance i dials ("" for every node directly).
-func newRig(t *testing.T, cluster *testenv.Cluster, urls []string) *rig {
+// newRig starts the instances on cluster; urls[i] is the NATS URL
+// instance i dials ("" for every node directly), staleClose their
+// -stale-close.
+func newRig(t *testing.T, cluster *testenv.Cluster, urls []string, staleClose time.Duration) *rig {
 	t.Helper()
 	r := &rig{t: t, cluster: cluster, hist: newHistory(), initial: map[string]int64{}}
 	for _, c := range catalogue.Default().Categories {
@@ -79,7 +80,7 @@ func newRig(t *testing.T, cluster *testenv.Cluster, urls []string) *rig {
 			c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			c.NATS.URL = url
 			c.NATSStore.Replicas = 3
-			c.Socket.StaleClose = 10 * time.Second // the flag's default
+			c.Socket.StaleClose = staleClose
 		}}))
 	}
 	r.acks = make([][]int64, len(r.inst))

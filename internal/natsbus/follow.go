@@ -33,6 +33,10 @@ func (s *Store) follow() {
 		from := s.state.Seq + 1
 		s.mu.Unlock()
 		cons, err := retry(s.life, func(ctx context.Context) (jetstream.Consumer, error) {
+			// An attempt sent while the log was unreachable is not
+			// waited for once it answers again.
+			ctx, cancel := s.resumed.bound(ctx)
+			defer cancel()
 			// A new name each attempt: the cluster may have placed the
 			// last one on a node that is gone.
 			return s.js.CreateConsumer(ctx, s.stream, jetstream.ConsumerConfig{
@@ -166,6 +170,6 @@ func (s *Store) pause(d time.Duration) {
 	select {
 	case <-s.life.Done():
 	case <-t.C:
-	case <-s.resume:
+	case <-s.resumed.wait():
 	}
 }

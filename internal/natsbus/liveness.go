@@ -3,9 +3,11 @@ package natsbus
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Liveness: the rule, written once.
@@ -39,6 +41,8 @@ const (
 	probeTimeout = staleAfter
 	// liveTick is how often the rule is applied between looks' answers.
 	liveTick = probeEvery / 2
+	// maxLooks bounds the looks under way at once.
+	maxLooks = int(probeTimeout/probeEvery) + 1
 )
 
 // target is a proof to be: the stream ended at seq when it was looked at,
@@ -60,14 +64,14 @@ type probe struct {
 func (s *Store) watchLiveness(ctx context.Context, start time.Time) {
 	tick := time.NewTicker(liveTick)
 	defer tick.Stop()
-	answers := make(chan probe, 1)
+	answers := make(chan probe, maxLooks)
 	var (
 		proof    = start // the newest proof
 		answered = start // when the newest answered look was sent
 		sent     time.Time
-		inFlight bool
+		inFlight int
 		pending  []target
-		lastErr  error
+		lastErr  error // of the newest look, when it failed
 	)
 	s.alive.Set(orders.Liveness{Live: true, Since: start})
 	for {
@@ -76,18 +80,18 @@ func (s *Store) watchLiveness(ctx context.Context, start time.Time) {
 			return
 		case <-tick.C:
 		case p := <-answers:
-			inFlight = false
+			inFlight--
 			if p.err != nil {
-				lastErr = p.err
+				if p.at.After(answered) {
+					lastErr = p.err
+				}
 				break
 			}
 			if lastErr != nil || time.Since(answered) > staleAfter {
 				// The log answers again: a consumer waiting out its
-				// back-off is made now.
-				select {
-				case s.resume <- struct{}{}:
-				default:
-				}
+				// back-off, or for an answer to a request sent while it
+				// did not, is made now.
+				s.resumed.signal()
 			}
 			lastErr = nil
 			answered = later(answered, p.at)
@@ -111,8 +115,10 @@ func (s *Store) watchLiveness(ctx context.Context, start time.Time) {
 		}
 		pending = kept
 		now := time.Now()
-		if !inFlight && now.Sub(sent) >= probeEvery {
-			inFlight, sent = true, now
+		// Looks overlap, so that a slow network (an answer taking longer
+		// than probeEvery) makes proofs late by its latency, not more.
+		if inFlight < maxLooks && now.Sub(sent) >= probeEvery {
+			inFlight, sent = inFlight+1, now
 			go func(at time.Time) {
 				answers <- s.look(ctx, at)
 			}(now)
@@ -141,28 +147,51 @@ func judge(now, proof, answered time.Time, lastErr error) orders.Liveness {
 // look asks the cluster for a proof, once, within probeTimeout: a write
 // it must commit (a key of this Store's in the lease bucket, which a
 // node on the minority side of a partition, or a leader cut from its
-// followers, cannot commit), then the stream's last seq (which only its
-// leader answers).
+// followers, cannot commit) and, at the same time, the stream's last seq
+// (which only its leader answers).
 func (s *Store) look(ctx context.Context, at time.Time) probe {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	if s.aliveKV == nil {
-		var lease LeaseConfig
-		lease.defaults()
-		kv, err := s.leases(ctx, lease)
-		if err != nil {
-			return probe{at: at, err: fmt.Errorf("lease bucket: %w", err)}
-		}
-		s.aliveKV = kv
+	kv, err := s.probes.bucket(ctx, s)
+	if err != nil {
+		return probe{at: at, err: fmt.Errorf("lease bucket: %w", err)}
 	}
-	if _, err := s.aliveKV.Put(ctx, "alive-"+s.src, nil); err != nil {
-		return probe{at: at, err: fmt.Errorf("a write to the cluster: %w", err)}
-	}
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := kv.Put(ctx, "alive-"+s.src, nil)
+		wrote <- err
+	}()
 	stream, err := s.js.Stream(ctx, s.stream)
+	if werr := <-wrote; werr != nil {
+		return probe{at: at, err: fmt.Errorf("a write to the cluster: %w", werr)}
+	}
 	if err != nil {
 		return probe{at: at, err: fmt.Errorf("stream %s: %w", s.stream, err)}
 	}
 	return probe{at: at, last: stream.CachedInfo().State.LastSeq}
+}
+
+// prober holds the bucket of the looks' writes, once opened.
+type prober struct {
+	mu sync.Mutex
+	kv jetstream.KeyValue
+}
+
+// bucket returns the lease bucket, opening (or creating) it the first
+// time.
+func (p *prober) bucket(ctx context.Context, s *Store) (jetstream.KeyValue, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.kv == nil {
+		var lease LeaseConfig
+		lease.defaults()
+		kv, err := s.leases(ctx, lease)
+		if err != nil {
+			return nil, err
+		}
+		p.kv = kv
+	}
+	return p.kv, nil
 }
 
 // applied returns the seq of the last event the fold applied.
@@ -188,4 +217,38 @@ func (s *Store) Liveness() orders.Liveness { return s.alive.Liveness() }
 // WatchLiveness implements orders.LiveSource.
 func (s *Store) WatchLiveness(fn func(orders.Liveness)) (stop func()) {
 	return s.alive.WatchLiveness(fn)
+}
+
+// resumed tells whoever waits that the log answers again after it did
+// not: a channel closed and replaced at each signal.
+type resumed struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (r *resumed) wait() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ch
+}
+
+func (r *resumed) signal() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	close(r.ch)
+	r.ch = make(chan struct{})
+}
+
+// bound returns ctx, also cancelled at the next signal.
+func (r *resumed) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := r.wait()
+	go func() {
+		select {
+		case <-ch:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }

@@ -71,11 +71,9 @@ type Store struct {
 	changed  chan struct{}          // closed and replaced when an event is applied
 	broken   error                  // set once the log can no longer be followed
 
-	alive  orders.LiveState // whether the Store follows its log (liveness.go)
-	resume chan struct{}    // the log answers again: follow's pause ends
-	// aliveKV is the bucket of the liveness writes, once opened; used by
-	// one look at a time.
-	aliveKV jetstream.KeyValue
+	alive   orders.LiveState // whether the Store follows its log (liveness.go)
+	resumed resumed          // the log answers again (liveness.go)
+	probes  prober           // the looks' bucket (liveness.go)
 }
 
 type result struct {
@@ -112,7 +110,6 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 		changed:   make(chan struct{}),
 		reconnect: make(chan struct{}, 1),
 		followed:  make(chan struct{}),
-		resume:    make(chan struct{}, 1),
 	}
 	s.state.Seq = 0
 	for _, c := range s.state.Categories {
@@ -121,6 +118,7 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 		}
 	}
 	s.index()
+	s.resumed.ch = make(chan struct{})
 	s.life, s.end = context.WithCancel(context.Background())
 	s.conn, s.loseConn = context.WithCancel(context.Background())
 	s.status = nc.StatusChanged(nats.CONNECTED, nats.RECONNECTING, nats.DISCONNECTED, nats.CLOSED)

@@ -32,6 +32,7 @@ func toxiServer() *toxiproxy.ApiServer {
 		// this one.
 		nop := zerolog.Nop()
 		zerolog.DefaultContextLogger = &nop
+		zerolog.SetGlobalLevel(zerolog.Disabled) // the toxics' own logger
 		toxiAPI = toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), nop)
 	})
 	return toxiAPI
