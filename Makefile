@@ -17,7 +17,7 @@ generate:
 	$(GO) generate ./...
 	npm --prefix scripts/node run --silent generate
 
-## check: formatting, vet, generated-code drift, tidy go.mod, compatibility with the released contract
+## check: formatting, vet, staticcheck, generated-code drift, tidy go.mod, compatibility with the released contract
 check:
 	scripts/check.sh
 

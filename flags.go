@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
-	"math/rand/v2"
-	"strconv"
 	"strings"
 	"time"
 
@@ -66,109 +63,183 @@ type config struct {
 	authPublicRead bool
 }
 
+// A setting is one flag and its environment variable: LIVEORDERS_ and the
+// flag's name in upper case, with _ for - (unless noEnv). The parser reads
+// the table settings returns, and so does the test that writes the table of
+// docs/configuration.md from it (go generate): a flag is described once,
+// here, and a new one is in the reference by construction.
+type setting struct {
+	name string
+	def  string // the default, as it would be written on the command line
+	// usage says what the setting does, in Markdown: it is the reference's
+	// text, and -help prints it without the backquotes of its code spans.
+	usage   string
+	set     func(string) error // parses the value into the config; its error is prefixed with -name
+	boolean bool               // -name alone means true, like a boolean flag
+	noEnv   bool               // no environment variable
+}
+
+// envName is the environment variable of s, or "" for none.
+func (s setting) envName() string {
+	if s.noEnv {
+		return ""
+	}
+	return "LIVEORDERS_" + strings.ToUpper(strings.ReplaceAll(s.name, "-", "_"))
+}
+
+// settings returns every setting, in the reference's order, each writing
+// into c.
+func settings(c *config) []setting {
+	return []setting{
+		{name: "addr", def: ":3000", usage: "the address to listen on", set: text(&c.addr)},
+		{name: "simulate", def: "1.5s", usage: "the interval between simulated orders; `0` turns them off",
+			set: func(s string) (err error) { c.simulate, err = parseDuration(s); return err }},
+		{name: "seed", def: "", usage: "the seed of the simulated orders (set it for a repeatable simulation); empty: random",
+			set: seed(&c.seed)},
+		{name: "catalogue", def: "", usage: "a catalogue file (`CatalogueFile` in `schema/catalogue.schema.json`); empty: the embedded original catalogue",
+			set: text(&c.catalogue)},
+		{name: "allowed-origins", def: "", usage: "comma-separated origins allowed to call the API and open sockets, `*` for any, `scheme://host:*` for any port; " +
+			"empty: the same origin, and `localhost`, `127.0.0.1` and `[::1]` on any port (with `-production`, the same origin only)",
+			set: text(&c.allowedOrigins)},
+		{name: "production", def: "false", usage: "`true`: strict origins (the same origin unless listed) and no mock controls",
+			set: boolean(&c.production), boolean: true},
+		{name: "data-dir", def: "", usage: "a directory: orders and added products survive restarts (an embedded NATS JetStream keeps them there); " +
+			"empty: the state is in memory; excludes `-nats-url`",
+			set: text(&c.dataDir)},
+		{name: "nats-url", def: "", usage: "a NATS URL, or a comma-separated list of a cluster's: share the state with every instance on that JetStream server or cluster; " +
+			"empty: a single instance",
+			set: text(&c.natsURL)},
+		{name: "nats-replicas", def: "1", usage: fmt.Sprintf("copies of the log and its buckets the NATS cluster keeps, 1 to %d (`3` on three nodes); more than 1 needs `-nats-url`", natsbus.MaxReplicas),
+			set: replicas(&c.natsReplicas)},
+		{name: "nats-creds", def: "", usage: "with `-nats-url`: a credentials file (user JWT and NKey seed, as `nsc` writes it) to authenticate with; excludes `-nats-nkey`",
+			set: text(&c.natsCreds)},
+		{name: "nats-nkey", def: "", usage: "with `-nats-url`: a file holding the NKey seed to authenticate with",
+			set: text(&c.natsNKey)},
+		{name: "nats-ca", def: "", usage: "with `-nats-url`: a PEM file of the authorities the NATS server's certificate must chain to; set, TLS is required",
+			set: text(&c.natsCA)},
+		{name: "nats-cert", def: "", usage: "with `-nats-url`: a PEM client certificate, for a NATS server that requires mutual TLS; needs `-nats-key`",
+			set: text(&c.natsCert)},
+		{name: "nats-key", def: "", usage: "with `-nats-url`: the PEM private key of `-nats-cert`",
+			set: text(&c.natsKey)},
+		{name: "nats-snapshot-interval", def: "1m", usage: "how often the instance holding the snapshot lease writes a snapshot of the state, which instances start from, " +
+			"when the log has moved (and after every 100,000 events); `0`: this instance writes none",
+			set: nonNegativeDuration(&c.natsSnapshotInterval)},
+		{name: "nats-retention", def: "0", usage: "after each snapshot, purge the events it covers that are older than this (at least `-idempotency-window`); `0`: keep the whole log",
+			set: nonNegativeDuration(&c.natsRetention)},
+		{name: "idempotency-window", def: orders.DefaultKeyWindow.String(), usage: "how long an order's idempotency key is remembered, in memory or in NATS: a retry within it gets the first answer",
+			set: positiveDuration(&c.idempotencyWindow)},
+		{name: "stale-close", def: "10s", usage: "once the instance has not followed the order log for this long, close its `liveorders.v1` sockets with 4002 (reconnect), " +
+			"spread over up to 10 s, once per outage (see `docs/liveness.md`); seed-mode sockets stay open; `0`: never",
+			set: nonNegativeDuration(&c.staleClose)},
+		{name: "log-level", def: "info", usage: "`debug`, `info`, `warn` or `error`", set: text(&c.logLevel)},
+		{name: "log-format", def: "text", usage: "`text` or `json`", set: text(&c.logFormat)},
+		{name: "pprof", def: "", usage: "an address such as `127.0.0.1:6060`: serve `net/http/pprof` there, on a listener of its own; empty: off",
+			set: text(&c.pprof)},
+
+		{name: "max-sockets", def: "19000", usage: "the most open sockets; beyond it an upgrade is answered 503 `overloaded`; `0`: no cap",
+			set: wholeNumber(&c.maxSockets, 0)},
+		{name: "read-limit", def: "65536", usage: "the largest socket frame, in bytes; a larger one closes the socket with 1009",
+			set: wholeNumber(&c.readLimit, 1)},
+		{name: "max-command", def: "4096", usage: "the largest socket command, in bytes (at most `-read-limit`); a larger one gets a `too_large` error and the socket stays open",
+			set: wholeNumber(&c.maxCommand, 1)},
+		{name: "command-rate", def: "20", usage: "commands per second each socket may send; beyond, `rate_limited` errors, then 1008 if the flood goes on",
+			set: positiveRate(&c.commandRate)},
+		{name: "command-burst", def: "40", usage: "commands a socket may send at once, above the rate",
+			set: wholeNumber(&c.commandBurst, 1)},
+		{name: "max-body", def: "16384", usage: "the largest HTTP request body, in bytes; a larger one is answered 413 `too_large`",
+			set: wholeNumber(&c.maxBody, 1)},
+		{name: "max-products", def: "1000", usage: "the most products a category may hold; adding one more is answered 409 `category_full`",
+			set: wholeNumber(&c.maxProducts, 1)},
+		{name: "read-timeout", def: "10s", usage: "the time a new connection has to send its first byte, and then as long for the rest of its request, WebSocket upgrades included; a slower client is cut",
+			set: positiveDuration(&c.readTimeout)},
+		{name: "write-rate", def: "100", usage: "HTTP writes (orders, products, mock controls) per second per client address, and per token subject when there is one; " +
+			"beyond, 429 `rate_limited` with `Retry-After`; `0`: no limit",
+			set: nonNegativeRate(&c.writeRate)},
+		{name: "write-burst", def: "200", usage: "HTTP writes a client may make at once, above the rate",
+			set: wholeNumber(&c.writeBurst, 1)},
+
+		{name: "auth-jwks", def: "", usage: "the JSON Web Key Set for RS256, ES256 and EdDSA tokens: an `https://` URL (refreshed) or a file; empty: none",
+			set: text(&c.authJWKS)},
+		{name: "auth-secret-file", def: "", usage: "a file holding the HS256 secret (at least 32 bytes); empty: none",
+			set: text(&c.authSecretFile)},
+		{name: "auth-issuer", def: "", usage: "the `iss` every token must carry (required with `-auth-jwks`); empty: not checked",
+			set: text(&c.authIssuer)},
+		{name: "auth-audience", def: "", usage: "an `aud` every token must carry (required with `-auth-jwks`); empty: not checked",
+			set: text(&c.authAudience)},
+		{name: "auth-public-read", def: "true", usage: "with authentication configured, `true`: catalogue reads and socket subscriptions need no token; `false`: they need one too",
+			set: boolean(&c.authPublicRead)},
+	}
+}
+
+// flagSet registers every setting of c on a new flag set, with its
+// environment variable's value, if set, as its default. apply, after
+// fs.Parse, sets c from the values, in the table's order.
+func flagSet(c *config, getenv func(string) string, stderr io.Writer) (fs *flag.FlagSet, apply func() error) {
+	fs = flag.NewFlagSet("liveorders", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	all := settings(c)
+	values := make([]*string, len(all))
+	for i, s := range all {
+		v, help := s.def, strings.ReplaceAll(s.usage, "`", "")
+		if name := s.envName(); name != "" {
+			help += " (" + name + ")"
+			if e := getenv(name); e != "" {
+				v = e
+			}
+		}
+		values[i] = &v
+		if s.boolean {
+			fs.Var((*boolText)(values[i]), s.name, help)
+		} else {
+			fs.StringVar(values[i], s.name, v, help)
+		}
+	}
+	// The values are read as strings and set after parsing, so that a bad
+	// environment variable gets the same error as a bad flag.
+	return fs, func() error {
+		for i, s := range all {
+			if err := s.set(*values[i]); err != nil {
+				return fmt.Errorf("-%s: %w", s.name, err)
+			}
+		}
+		return nil
+	}
+}
+
+// boolText is the text of a boolean setting, given alone (-production) as
+// true.
+type boolText string
+
+func (b *boolText) String() string {
+	if b == nil {
+		return ""
+	}
+	return string(*b)
+}
+func (b *boolText) Set(s string) error { *b = boolText(s); return nil }
+func (b *boolText) IsBoolFlag() bool   { return true }
+
 // parse reads flags, each with an environment variable; a flag wins.
 func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	fs := flag.NewFlagSet("liveorders", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	seed := env("LIVEORDERS_SEED", "")
-	fs.StringVar(&c.addr, "addr", env("LIVEORDERS_ADDR", ":3000"), "listen address (LIVEORDERS_ADDR)")
-	simulate := fs.String("simulate", env("LIVEORDERS_SIMULATE", "1.5s"), "interval between simulated orders; 0 turns them off (LIVEORDERS_SIMULATE)")
-	fs.StringVar(&seed, "seed", seed, "seed of the simulated orders; empty: random (LIVEORDERS_SEED)")
-	fs.StringVar(&c.catalogue, "catalogue", env("LIVEORDERS_CATALOGUE", ""), "catalogue file; empty: the embedded original catalogue (LIVEORDERS_CATALOGUE)")
-	fs.StringVar(&c.allowedOrigins, "allowed-origins", env("LIVEORDERS_ALLOWED_ORIGINS", ""), "comma-separated origins allowed to call the API and open sockets, \"*\" for any, \"scheme://host:*\" for any port; empty: same origin and localhost (LIVEORDERS_ALLOWED_ORIGINS)")
-	production := env("LIVEORDERS_PRODUCTION", "false")
-	fs.Func("production", "strict origins, no mock controls (LIVEORDERS_PRODUCTION)", func(s string) error { production = s; return nil })
-	fs.StringVar(&c.dataDir, "data-dir", env("LIVEORDERS_DATA_DIR", ""), "keep orders and added products in this directory (an embedded NATS JetStream); empty: in memory (LIVEORDERS_DATA_DIR)")
-	fs.StringVar(&c.natsURL, "nats-url", env("LIVEORDERS_NATS_URL", ""), "share state with other instances through the NATS JetStream server at this URL; empty: single instance (LIVEORDERS_NATS_URL)")
-	fs.StringVar(&c.natsCreds, "nats-creds", env("LIVEORDERS_NATS_CREDS", ""), "with -nats-url: a credentials file (user JWT and NKey seed) to authenticate with (LIVEORDERS_NATS_CREDS)")
-	fs.StringVar(&c.natsNKey, "nats-nkey", env("LIVEORDERS_NATS_NKEY", ""), "with -nats-url: a file holding the NKey seed to authenticate with (LIVEORDERS_NATS_NKEY)")
-	fs.StringVar(&c.natsCA, "nats-ca", env("LIVEORDERS_NATS_CA", ""), "with -nats-url: PEM file of the authorities the NATS server's certificate must chain to; set, TLS is required (LIVEORDERS_NATS_CA)")
-	fs.StringVar(&c.natsCert, "nats-cert", env("LIVEORDERS_NATS_CERT", ""), "with -nats-url: PEM client certificate for a NATS server requiring mutual TLS; needs -nats-key (LIVEORDERS_NATS_CERT)")
-	fs.StringVar(&c.natsKey, "nats-key", env("LIVEORDERS_NATS_KEY", ""), "with -nats-url: PEM private key of -nats-cert (LIVEORDERS_NATS_KEY)")
-	fs.StringVar(&c.logLevel, "log-level", env("LIVEORDERS_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEORDERS_LOG_LEVEL)")
-	fs.StringVar(&c.logFormat, "log-format", env("LIVEORDERS_LOG_FORMAT", "text"), "text or json (LIVEORDERS_LOG_FORMAT)")
-	fs.StringVar(&c.pprof, "pprof", env("LIVEORDERS_PPROF", ""), "serve net/http/pprof on this separate address, such as 127.0.0.1:6060; empty: off (LIVEORDERS_PPROF)")
-	fs.StringVar(&c.authJWKS, "auth-jwks", env("LIVEORDERS_AUTH_JWKS", ""), "JSON Web Key Set for RS256/ES256/EdDSA tokens: an https:// URL (refreshed) or a file; empty: none (LIVEORDERS_AUTH_JWKS)")
-	fs.StringVar(&c.authSecretFile, "auth-secret-file", env("LIVEORDERS_AUTH_SECRET_FILE", ""), "file holding the HS256 secret (at least 32 bytes); empty: none (LIVEORDERS_AUTH_SECRET_FILE)")
-	fs.StringVar(&c.authIssuer, "auth-issuer", env("LIVEORDERS_AUTH_ISSUER", ""), "the iss every token must carry; required with -auth-jwks (LIVEORDERS_AUTH_ISSUER)")
-	fs.StringVar(&c.authAudience, "auth-audience", env("LIVEORDERS_AUTH_AUDIENCE", ""), "an aud every token must carry; required with -auth-jwks (LIVEORDERS_AUTH_AUDIENCE)")
-	publicRead := env("LIVEORDERS_AUTH_PUBLIC_READ", "true")
-	fs.Func("auth-public-read", "with auth configured, catalogue reads and socket subscriptions need no token; false: they need one too (LIVEORDERS_AUTH_PUBLIC_READ, default true)", func(s string) error { publicRead = s; return nil })
-
-	// The limits are read as strings and checked after parsing, so that a
-	// bad environment variable gets the same error as a bad flag.
-	var checks []func() error
-	limit := func(name, envName, def, usage string, set func(string) error) {
-		v := fs.String(name, env(envName, def), usage+" ("+envName+")")
-		checks = append(checks, func() error {
-			if err := set(*v); err != nil {
-				return fmt.Errorf("-%s: %w", name, err)
-			}
-			return nil
-		})
-	}
-	limit("max-sockets", "LIVEORDERS_MAX_SOCKETS", "19000", "most open sockets; beyond it an upgrade is answered 503; 0: no cap", wholeNumber(&c.maxSockets, 0))
-	limit("read-limit", "LIVEORDERS_READ_LIMIT", "65536", "largest socket frame in bytes; a larger one closes the socket with 1009", wholeNumber(&c.readLimit, 1))
-	limit("max-command", "LIVEORDERS_MAX_COMMAND", "4096", "largest socket command in bytes; a larger one is answered too_large", wholeNumber(&c.maxCommand, 1))
-	limit("command-rate", "LIVEORDERS_COMMAND_RATE", "20", "commands per second each socket may send", positiveRate(&c.commandRate))
-	limit("command-burst", "LIVEORDERS_COMMAND_BURST", "40", "commands a socket may send at once, above the rate", wholeNumber(&c.commandBurst, 1))
-	limit("max-body", "LIVEORDERS_MAX_BODY", "16384", "largest HTTP request body in bytes; a larger one is answered 413", wholeNumber(&c.maxBody, 1))
-	limit("max-products", "LIVEORDERS_MAX_PRODUCTS", "1000", "most products a category may hold; adding one more is answered 409 category_full", wholeNumber(&c.maxProducts, 1))
-	limit("read-timeout", "LIVEORDERS_READ_TIMEOUT", "10s", "time a connection has to send its first byte, and then the rest of a request, WebSocket upgrades included", positiveDuration(&c.readTimeout))
-	limit("write-rate", "LIVEORDERS_WRITE_RATE", "100", "HTTP writes (orders, products, mock controls) per second per client address and per token subject; beyond, 429 with Retry-After; 0: no limit", nonNegativeRate(&c.writeRate))
-	limit("write-burst", "LIVEORDERS_WRITE_BURST", "200", "HTTP writes a client may make at once, above the rate", wholeNumber(&c.writeBurst, 1))
-	limit("nats-replicas", "LIVEORDERS_NATS_REPLICAS", "1", fmt.Sprintf("copies of the log and its buckets the NATS cluster keeps, 1 to %d (3 on a 3-node cluster)", natsbus.MaxReplicas), replicas(&c.natsReplicas))
-	limit("nats-snapshot-interval", "LIVEORDERS_NATS_SNAPSHOT_INTERVAL", "1m", "how often the instance holding the snapshot lease writes a snapshot of the state, which instances start from; 0: this instance writes none", nonNegativeDuration(&c.natsSnapshotInterval))
-	limit("nats-retention", "LIVEORDERS_NATS_RETENTION", "0", "purge the log's events a snapshot covers once they are this old (at least -idempotency-window); 0: keep the whole log", nonNegativeDuration(&c.natsRetention))
-	limit("idempotency-window", "LIVEORDERS_IDEMPOTENCY_WINDOW", orders.DefaultKeyWindow.String(), "how long an order's idempotency key is remembered: a retry within it gets the first answer", positiveDuration(&c.idempotencyWindow))
-	limit("stale-close", "LIVEORDERS_STALE_CLOSE", "10s", "close the liveorders.v1 sockets, with 4002 (reconnect), once the instance has not followed the order log for this long, once per outage; 0: never", nonNegativeDuration(&c.staleClose))
-	// -production alone means true, like a boolean flag.
-	for i, a := range args {
-		if a == "-production" || a == "--production" {
-			args[i] = a + "=true"
-		}
-	}
+	fs, apply := flagSet(&c, getenv, stderr)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	var err error
+	if err := apply(); err != nil {
+		return c, err
+	}
 	if c.dataDir != "" && c.natsURL != "" {
 		return c, errors.New("-data-dir and -nats-url exclude each other: the NATS server keeps the data")
-	}
-	if c.simulate, err = parseDuration(*simulate); err != nil {
-		return c, fmt.Errorf("-simulate: %w", err)
-	}
-	if c.production, err = strconv.ParseBool(production); err != nil {
-		return c, fmt.Errorf("-production: %w", err)
-	}
-	if c.authPublicRead, err = strconv.ParseBool(publicRead); err != nil {
-		return c, fmt.Errorf("-auth-public-read: %w", err)
-	}
-	for _, check := range checks {
-		if err := check(); err != nil {
-			return c, err
-		}
 	}
 	if err := c.checkNATS(); err != nil {
 		return c, err
 	}
 	if c.maxCommand > c.readLimit {
 		return c, fmt.Errorf("-max-command (%d) is above -read-limit (%d): no such command could be read", c.maxCommand, c.readLimit)
-	}
-	if seed == "" {
-		c.seed = rand.Uint64()
-	} else if c.seed, err = strconv.ParseUint(seed, 10, 64); err != nil {
-		return c, fmt.Errorf("-seed: %w", err)
 	}
 	return c, nil
 }
@@ -195,83 +266,6 @@ func (c config) checkNATS() error {
 	return nil
 }
 
-// replicas returns a setter of *p that accepts 1 to natsbus.MaxReplicas.
-func replicas(p *int) func(string) error {
-	return func(s string) error {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > natsbus.MaxReplicas {
-			return fmt.Errorf("%q is not a whole number from 1 to %d", s, natsbus.MaxReplicas)
-		}
-		*p = n
-		return nil
-	}
-}
-
-// nonNegativeDuration returns a setter of *p that accepts durations from 0.
-func nonNegativeDuration(p *time.Duration) func(string) error {
-	return func(s string) error {
-		d, err := parseDuration(s)
-		if err != nil {
-			return fmt.Errorf("%q is not a duration of at least 0 such as 1m", s)
-		}
-		*p = d
-		return nil
-	}
-}
-
-func parseDuration(s string) (time.Duration, error) {
-	if s == "0" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a non-negative duration such as 1.5s", s)
-	}
-	return d, nil
-}
-
-// wholeNumber returns a setter of *p that accepts whole numbers of at least
-// least.
-func wholeNumber(p *int, least int) func(string) error {
-	return func(s string) error {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < least {
-			return fmt.Errorf("%q is not a whole number of at least %d", s, least)
-		}
-		*p = n
-		return nil
-	}
-}
-
-// positiveRate returns a setter of *p that accepts finite numbers above 0.
-func positiveRate(p *float64) func(string) error {
-	return func(s string) error {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(f > 0) || math.IsInf(f, 0) {
-			return fmt.Errorf("%q is not a number above 0 such as 20 or 0.5", s)
-		}
-		*p = f
-		return nil
-	}
-}
-
-// nonNegativeRate returns a setter of *p that accepts finite numbers from
-// 0 (off).
-func nonNegativeRate(p *float64) func(string) error {
-	return func(s string) error {
-		f, err := strconv.ParseFloat(s, 64)
-		// Below minRate, a write's interval overflows a time.Duration.
-		if err != nil || !(f == 0 || f >= minRate) || math.IsInf(f, 0) {
-			return fmt.Errorf("%q is not 0 or a number of at least %g such as 100 or 0.5", s, minRate)
-		}
-		*p = f
-		return nil
-	}
-}
-
-// minRate is the smallest rate a limit takes: one a day, about.
-const minRate = 1e-5
-
 // authFlags names the flag of each auth.Config field a ConfigError can name.
 var authFlags = map[string]string{
 	"JWKS":         "-auth-jwks",
@@ -291,18 +285,6 @@ func flagError(err error) error {
 		}
 	}
 	return err
-}
-
-// positiveDuration returns a setter of *p that accepts durations above 0.
-func positiveDuration(p *time.Duration) func(string) error {
-	return func(s string) error {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("%q is not a duration above 0 such as 10s", s)
-		}
-		*p = d
-		return nil
-	}
 }
 
 func newLogger(c config, w io.Writer) (*slog.Logger, error) {

@@ -44,6 +44,18 @@ func TestParse(t *testing.T) {
 		}},
 		{name: "public read flag wins", args: []string{"-auth-public-read", "true"}, env: map[string]string{"LIVEORDERS_AUTH_PUBLIC_READ": "false"},
 			check: func(c config) bool { return c.authPublicRead }},
+		{name: "production alone", args: []string{"-production"}, check: func(c config) bool {
+			h := c.server(nil).HTTP
+			return h.Production && h.AllowedOrigins != nil && len(h.AllowedOrigins) == 0
+		}},
+		{name: "production false", args: []string{"--production=false"}, env: map[string]string{"LIVEORDERS_PRODUCTION": "true"},
+			check: func(c config) bool { return !c.production }},
+		{name: "production from the environment", env: map[string]string{"LIVEORDERS_PRODUCTION": "1"},
+			check: func(c config) bool { return c.production }},
+		{name: "production not a boolean", args: []string{"-production=maybe"}, wantErr: "-production:"},
+		{name: "an argument after production", args: []string{"-production", "true"}, wantErr: `unexpected argument "true"`},
+		{name: "seed", args: []string{"-seed", "42"}, check: func(c config) bool { return c.seed == 42 }},
+		{name: "seed not a number", env: map[string]string{"LIVEORDERS_SEED": "x"}, wantErr: "-seed:"},
 		{name: "public read not a boolean", args: []string{"-auth-public-read", "maybe"}, wantErr: "-auth-public-read:"},
 		{name: "negative write rate", args: []string{"-write-rate", "-1"}, wantErr: `-write-rate: "-1" is not 0 or a number of at least 1e-05`},
 		{name: "a write rate too small to time", args: []string{"-write-rate", "1e-12"}, wantErr: `-write-rate: "1e-12" is not 0 or a number of at least 1e-05`},

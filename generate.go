@@ -10,3 +10,7 @@ package main
 // print every change with its direction and verdict, as warnings: make check
 // is what fails on a breaking change.
 //go:generate go run ./cmd/schemacompat -warn
+
+// Write the table of settings in docs/configuration.md from settings() in
+// flags.go, the table the flags are parsed from.
+//go:generate go test -run TestConfigurationReference . -args -update

@@ -109,19 +109,19 @@ func start(t *testing.T, args ...string) *instance {
 	return in
 }
 
-// stop cancels run's context, as SIGTERM does, and returns run's error and
-// how long it took to return.
-func (in *instance) stop(t *testing.T) (error, time.Duration) {
+// stop cancels run's context, as SIGTERM does, and returns how long run
+// took to return and its error.
+func (in *instance) stop(t *testing.T) (time.Duration, error) {
 	t.Helper()
 	begun := time.Now()
 	in.cancel()
 	in.cancel = nil
 	select {
 	case err := <-in.done:
-		return err, time.Since(begun)
+		return time.Since(begun), err
 	case <-time.After(shutdownTimeout + wait):
 		t.Fatalf("run did not return after its context ended\n%s", in.stderr)
-		return nil, 0
+		return 0, nil
 	}
 }
 
@@ -199,7 +199,7 @@ func TestRunServesUntilItsContextEnds(t *testing.T) {
 	if status, body := do(t, c, "GET", in.url+"/healthz", ""); status != 200 {
 		t.Fatalf("healthz: %d %s", status, body)
 	}
-	if err, _ := in.stop(t); err != nil {
+	if _, err := in.stop(t); err != nil {
 		t.Fatalf("run: %v\n%s", err, in.stderr)
 	}
 	if _, err := c.Get(in.url + "/healthz"); err == nil {
@@ -348,7 +348,7 @@ func TestShutdownKeepsAcknowledgedOrders(t *testing.T) {
 			closes <- code
 		}()
 	}
-	err, took := in.stop(t)
+	took, err := in.stop(t)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, in.stderr)
 	}

@@ -20,7 +20,7 @@ func TestPprofServesOnItsOwnListener(t *testing.T) {
 	if status, body := do(t, c, "GET", in.url+"/debug/pprof/", ""); status != 404 {
 		t.Fatalf("pprof on the main listener: %d %.200s", status, body)
 	}
-	if err, _ := in.stop(t); err != nil {
+	if _, err := in.stop(t); err != nil {
 		t.Fatalf("run: %v\n%s", err, in.stderr)
 	}
 	c.CloseIdleConnections()

@@ -6,7 +6,9 @@
 #   BENCH_QUICK=1   a short matrix (1k sockets, 5 s runs) and -count=3
 #   BENCH_MICRO=0   skip the microbenchmarks
 #   BENCH_LOAD=0    skip the load matrix
-#   BENCH_READY=0   skip the time-to-ready rows (ready.txt)
+#   BENCH_READY=0   skip the time-to-ready rows (ready.txt): a store's, and
+#                   the whole process's with -data-dir, empty and after
+#                   BENCH_RESTART_ORDERS orders (default 300000)
 #   BENCH_COUNT=n   -count of the microbenchmarks (default 6)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +60,17 @@ if [ "${BENCH_READY:-1}" != 0 ]; then
   [ "$quick" = 1 ] && ready='BenchmarkReady/events=(0|500k)$'
   echo "== time to ready"
   $GO test -run '^$' -bench "$ready" -benchtime 20x -count 1 -timeout 60m ./internal/natsbus/ | tee "$out/ready.txt"
+  # The whole process, from exec to /readyz 200, with -data-dir: the
+  # embedded server recovering its files included.
+  echo "== whole-process time to ready (-data-dir)"
+  rtmp=$(mktemp -d)
+  trap 'rm -rf "$rtmp"' EXIT
+  $GO build -o "$rtmp/liveorders" .
+  $GO build -o "$rtmp/restartbench" ./cmd/restartbench
+  runs=5
+  [ "$quick" = 1 ] && runs=3
+  timeout 1200 "$rtmp/restartbench" -server-cmd "$rtmp/liveorders" -orders "${BENCH_RESTART_ORDERS:-300000}" -runs "$runs" | tee -a "$out/ready.txt"
+  rm -rf "$rtmp"
 fi
 
 [ "${BENCH_LOAD:-1}" = 0 ] && exit 0

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Static checks, the drift check (the committed generated files must be
+# Static checks (gofmt, vet, staticcheck), the drift check (the committed generated files must be
 # exactly what go generate writes from schema/) and the compatibility check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,8 @@ if [ -n "$unformatted" ]; then
   echo "gofmt: not formatted:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+# staticcheck, at the version go.mod's tool directive pins: any finding fails.
+go tool staticcheck ./...
 go mod tidy -diff
 go generate ./...
 if [ -d scripts/node/node_modules ]; then

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -321,10 +320,4 @@ func (l *lockedWriter) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.String()
-}
-
-// sortedInt64 sorts v in place and returns it.
-func sortedInt64(v []int64) []int64 {
-	sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
-	return v
 }

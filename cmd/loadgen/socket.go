@@ -75,8 +75,6 @@ type sock struct {
 	switchLat []int64
 }
 
-var errStopped = errors.New("stopped by loadgen")
-
 // dialer opens sockets; with kernelStamps, frames are timed by when the
 // kernel received them (see stampConn), else by when they were read.
 func dialer(ep time.Time, kernelStamps bool) *websocket.Dialer {

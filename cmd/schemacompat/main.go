@@ -268,7 +268,7 @@ func (c *check) run() error {
 	case n > 0 && o.bump:
 		fmt.Fprintf(c.stdout, "schemacompat: v%d is a new major version: the breaking changes against v%d are accepted; v%d clients need a server that still speaks liveorders.v%d\n", o.version, o.latest.Version, o.latest.Version, o.latest.Version)
 	case n > 0:
-		fmt.Fprintf(c.stdout, "schemacompat: %d %s clients of the released v%d. Make the change compatible, or make it a new major version: see \"Changing the contract\" in README.md\n", n, plural(n, "change breaks", "changes break"), o.latest.Version)
+		fmt.Fprintf(c.stdout, "schemacompat: %d %s clients of the released v%d. Make the change compatible, or make it a new major version: see \"Changing the contract\" in docs/contract.md\n", n, plural(n, "change breaks", "changes break"), o.latest.Version)
 		return errBreaking
 	}
 	return nil

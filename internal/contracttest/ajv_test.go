@@ -14,17 +14,17 @@ import (
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
-// readmeSnippet returns the JavaScript block of the README's "Validating in
-// your own tests" item, as printed.
-func readmeSnippet(t *testing.T) string {
+// docSnippet returns the JavaScript block of the "Validating in your own
+// tests" item of docs/contract.md, as printed.
+func docSnippet(t *testing.T) string {
 	t.Helper()
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "contract.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, after, ok := strings.Cut(string(readme), "**Validating in your own tests**")
+	_, after, ok := strings.Cut(string(doc), "**Validating in your own tests**")
 	if !ok {
-		t.Fatal("README.md has no \"Validating in your own tests\" item")
+		t.Fatal("docs/contract.md has no \"Validating in your own tests\" item")
 	}
 	m := regexp.MustCompile("(?s)```js\n(.*?)```").FindStringSubmatch(after)
 	if m == nil {
@@ -45,14 +45,15 @@ globalThis.command = JSON.parse(process.env.COMMAND);
 await import("./snippet.mjs");
 `
 
-// TestReadmeAjvSnippet runs the README's Ajv lines with node, exactly as
-// printed but for the server's address, against a live server: one Ajv
-// instance compiles Message and Command from the served schemas, and real
-// frames and commands validate; a bad frame and a bad command are reported.
-func TestReadmeAjvSnippet(t *testing.T) {
+// TestDocAjvSnippet runs the Ajv lines of docs/contract.md with node,
+// exactly as printed but for the server's address, against a live server:
+// one Ajv instance compiles Message and Command from the served schemas, and
+// real frames and commands validate; a bad frame and a bad command are
+// reported.
+func TestDocAjvSnippet(t *testing.T) {
 	tl := needTools(t)
 	s := testenv.Start(t, testenv.Options{})
-	snippet := readmeSnippet(t)
+	snippet := docSnippet(t)
 	const local = "http://localhost:3000"
 	if !strings.Contains(snippet, local) || !strings.Contains(snippet, "Message") || !strings.Contains(snippet, "Command") {
 		t.Fatalf("the snippet does not load Message and Command from %s:\n%s", local, snippet)

@@ -12,12 +12,11 @@ import (
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
-// TestReadmeAuthExample runs the worked example of the README's
-// Authentication section as printed: its shell lines make the secret and
+// TestDocAuthExample runs the worked example of docs/auth.md as printed: its shell lines make the secret and
 // sign the token with openssl, a test server stands in for its go run
 // line, and each curl line must get the status, header or body its
 // comment shows.
-func TestReadmeAuthExample(t *testing.T) {
+func TestDocAuthExample(t *testing.T) {
 	var missing []string
 	for _, tool := range []string{"curl", "openssl"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -38,7 +37,7 @@ func TestReadmeAuthExample(t *testing.T) {
 		}
 	}
 	if lines == nil {
-		t.Fatal("no worked example of tokens in the README")
+		t.Fatal("no worked example of tokens in docs/auth.md")
 	}
 	dir := t.TempDir()
 	var (

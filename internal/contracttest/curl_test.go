@@ -11,23 +11,30 @@ import (
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
-// curlLine is one curl command of the README and the answer it shows, if
+// exampleDocs are the pages whose curl lines run against a test server, in
+// the order they run: the README, then the guides that call the API on
+// localhost:3000.
+var exampleDocs = []string{"README.md", "docs/http-api.md", "docs/mock.md", "docs/auth.md"}
+
+// curlLine is one curl command of the docs and the answer it shows, if
 // any.
 type curlLine struct {
 	command string
 	shown   string // the output lines after a "$ curl" line, joined
 }
 
-// shBlocks returns the README's sh blocks.
+// shBlocks returns the sh blocks of exampleDocs, in order.
 func shBlocks(t *testing.T) []string {
 	t.Helper()
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(readme), -1) {
-		out = append(out, m[1])
+	for _, name := range exampleDocs {
+		doc, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(doc), -1) {
+			out = append(out, m[1])
+		}
 	}
 	return out
 }
@@ -46,18 +53,18 @@ func joinContinued(block string) []string {
 	return out
 }
 
-// isAuthExample reports whether block is the worked example of the
-// Authentication section.
+// isAuthExample reports whether block is the worked example of
+// docs/auth.md.
 func isAuthExample(block string) bool { return strings.Contains(block, "-auth-secret-file") }
 
-// readmeCurls returns every curl line of the README's sh blocks but the
+// docCurls returns every curl line of the sh blocks of exampleDocs but the
 // worked example of tokens, in order.
-func readmeCurls(t *testing.T) []curlLine {
+func docCurls(t *testing.T) []curlLine {
 	t.Helper()
 	var out []curlLine
 	for _, block := range shBlocks(t) {
 		if isAuthExample(block) {
-			continue // TestReadmeAuthExample runs it, against a server that checks tokens
+			continue // TestDocAuthExample runs it, against a server that checks tokens
 		}
 		lines := joinContinued(block)
 		for i := 0; i < len(lines); i++ {
@@ -95,11 +102,11 @@ func stripComment(line string) string {
 	return strings.TrimSpace(line)
 }
 
-// TestReadmeCurlLines runs every curl line of the README with curl itself,
-// in order, against a test server (its address for localhost:3000): a line
-// that shows its answer must get it (the parts the README elides with …
+// TestDocCurlLines runs every curl line of exampleDocs with curl itself, in
+// order, against a test server (its address for localhost:3000): a line
+// that shows its answer must get it (the parts the docs elide with …
 // aside), every other line a 2xx.
-func TestReadmeCurlLines(t *testing.T) {
+func TestDocCurlLines(t *testing.T) {
 	curl, err := exec.LookPath("curl")
 	if err != nil {
 		msg := "curl is not on the PATH: apt-get install curl"
@@ -108,9 +115,9 @@ func TestReadmeCurlLines(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
-	lines := readmeCurls(t)
+	lines := docCurls(t)
 	if len(lines) < 9 {
-		t.Fatalf("found %d curl lines in the README, want the problem example and the mock controls", len(lines))
+		t.Fatalf("found %d curl lines in %v, want the problem example, the idempotent orders and the mock controls", len(lines), exampleDocs)
 	}
 	s := testenv.Start(t, testenv.Options{})
 	dir := t.TempDir()
@@ -142,7 +149,7 @@ func TestReadmeCurlLines(t *testing.T) {
 			for _, part := range strings.Split(l.shown, "…") {
 				at := strings.Index(rest, part)
 				if at < 0 {
-					t.Fatalf("the answer %s lacks %q of the README's\n%s", answer, part, l.shown)
+					t.Fatalf("the answer %s lacks %q of the docs'\n%s", answer, part, l.shown)
 				}
 				rest = rest[at+len(part):]
 			}

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/liveorders/liveorders/internal/catalogue"
 	"github.com/liveorders/liveorders/internal/natsbus"
+	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/socket"
 	"github.com/liveorders/liveorders/internal/testenv"
 )
@@ -105,7 +105,7 @@ const stream = "LIVEORDERS"
 func runCase(t *testing.T, fc faultCase) {
 	cluster := testenv.NATSCluster(t, 3)
 	// The stream first, so that a case can pick a node by its role.
-	cluster.Store(t, catalogue.Default(), natsbus.Config{Replicas: 3})
+	storeOn(t, cluster.URL, natsbus.Config{Replicas: 3})
 	staleClose := fc.staleClose
 	if staleClose == 0 {
 		staleClose = defaultStaleClose
@@ -124,10 +124,12 @@ func runCase(t *testing.T, fc faultCase) {
 	defer func() { r.report(fc.name, staleAt, liveAt, cut, heal) }()
 	if fc.cutOff >= 0 {
 		staleAt, liveAt = r.signalled(t, fc.cutOff, cut, heal)
-	} else {
-		staleAt, liveAt = r.anySignal(cut, heal)
 	}
 	r.acked(r.hist.now(), "after the heal")
+	r.allLive()
+	if fc.cutOff < 0 {
+		staleAt, liveAt = r.anySignal(cut, heal)
+	}
 	r.stop()
 	r.converge(settle)
 	for _, w := range r.watchers {
@@ -242,3 +244,20 @@ func each(ls []*testenv.Link, fn func(*testenv.Link)) {
 
 // socketStale is the stale close code.
 const socketStale = socket.CloseStale
+
+// allLive waits until every instance is live again.
+func (r *rig) allLive() {
+	r.t.Helper()
+	deadline := time.Now().Add(settle)
+	for i, srv := range r.inst {
+		src := srv.Store.(orders.LiveSource)
+		for !src.Liveness().Live {
+			if time.Now().After(deadline) {
+				l := src.Liveness()
+				r.t.Errorf("instance %d not live %v after the heal: %s: %s", i, settle, l.Cause, l.Detail)
+				break
+			}
+			time.Sleep(20 * time.Millisecond) // polling with a deadline
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/liveorders/liveorders/api"
-	"github.com/liveorders/liveorders/internal/catalogue"
 	"github.com/liveorders/liveorders/internal/natsbus"
 	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/liveorders/liveorders/internal/server"
@@ -25,18 +24,7 @@ const signal = 3 * time.Second
 // with staleClose as its -stale-close.
 func instanceVia(t *testing.T, link *testenv.Link, staleClose time.Duration) *testenv.Server {
 	t.Helper()
-	nc, err := natsbus.Dial("nats://"+link.Addr, t.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	st, err := natsbus.New(ctx, nc, catalogue.Default(), natsbus.Config{})
-	if err != nil {
-		nc.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close(); nc.Close() })
+	st := storeOn(t, "nats://"+link.Addr, natsbus.Config{})
 	return testenv.Start(t, testenv.Options{Store: st, Config: func(c *server.Config) { c.Socket.StaleClose = staleClose }})
 }
 
@@ -63,7 +51,7 @@ func TestStatusAcrossACut(t *testing.T) {
 	ns := testenv.NATS(t)
 	link := testenv.NewLink(t, strings.TrimPrefix(ns.URL, "nats://"))
 	srv := instanceVia(t, link, 0)
-	other := ns.Store(t, catalogue.Default(), natsbus.Config{})
+	other := storeOn(t, ns.URL, natsbus.Config{})
 
 	v1 := srv.Dial(t, "electronics", api.Subprotocol)
 	if _, ok := v1.Next(signal).(api.Welcome); !ok {

@@ -22,8 +22,8 @@ func pair(b *testing.B, mode string) (a, c *testenv.Server) {
 	}
 	n := testenv.NATS(b)
 	st := catalogue.Default()
-	a = serving(b, testenv.Start(b, testenv.Options{State: st, Store: n.Store(b, st, natsbus.Config{})}))
-	c = serving(b, testenv.Start(b, testenv.Options{State: st, Store: n.Store(b, st, natsbus.Config{})}))
+	a = serving(b, testenv.Start(b, testenv.Options{State: st, Store: storeAt(b, n.URL, st, natsbus.Config{})}))
+	c = serving(b, testenv.Start(b, testenv.Options{State: st, Store: storeAt(b, n.URL, st, natsbus.Config{})}))
 	return a, c
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -16,13 +17,20 @@ import (
 // restarted instance) starts from the log as it now is.
 var ErrLogReset = errors.New("natsbus: log reset")
 
-// logID identifies a stream by its creation time: a stream deleted and
-// created again under the same name is another log.
-func logID(created time.Time) string { return created.UTC().Format(time.RFC3339Nano) }
+// checker looks at the stream every checkEvery and after each reconnect:
+// it records a reset in the ledger as soon as it sees one, and has the
+// follower make a new consumer when the fold has not moved for stallAfter
+// while the stream holds later events. Its goroutine is run.
+type checker struct {
+	stream *logStream
+	ledger *ledger
+	follow *follower
+	back   <-chan struct{} // signalled when the connection is back
+	log    *slog.Logger
+}
 
-// checkLog looks at the stream every checkEvery and after each reconnect
-// until ctx ends, and records a reset as soon as it sees one.
-func (s *Store) checkLog(ctx context.Context) {
+// run checks the stream until ctx ends or the log is found reset.
+func (c *checker) run(ctx context.Context) {
 	tick := time.NewTicker(checkEvery)
 	defer tick.Stop()
 	missing, behind := 0, 0
@@ -33,22 +41,20 @@ func (s *Store) checkLog(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		case <-s.reconnect:
+		case <-c.back:
 		}
-		if s.Ready() != nil {
+		if c.ledger.err() != nil {
 			return
 		}
-		s.mu.Lock()
-		applied := s.state.Seq
-		s.mu.Unlock()
+		applied := c.ledger.seq()
 		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
-		stream, err := s.js.Stream(actx, s.stream)
+		stream, err := c.stream.js.Stream(actx, c.stream.name)
 		cancel()
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			// Twice in a row, so that a server still recovering its
 			// streams is not taken for a deleted stream.
 			if missing++; missing >= 2 {
-				s.fail(fmt.Errorf("%w: stream %s was deleted; restart the instance to start from a new log", ErrLogReset, s.stream))
+				c.ledger.fail(fmt.Errorf("%w: stream %s was deleted; restart the instance to start from a new log", ErrLogReset, c.stream.name))
 				return
 			}
 			continue
@@ -58,7 +64,7 @@ func (s *Store) checkLog(ctx context.Context) {
 			continue // unreachable: writes fail meanwhile; look again later
 		}
 		info := stream.CachedInfo()
-		err = s.check(info, applied)
+		err = c.stream.check(info, applied)
 		var short *shortLogError
 		if errors.As(err, &short) {
 			// Twice in a row, so that a leader just elected, still
@@ -69,69 +75,16 @@ func (s *Store) checkLog(ctx context.Context) {
 			}
 		}
 		if err != nil {
-			s.fail(err)
+			c.ledger.fail(err)
 			return
 		}
 		behind = 0
 		if applied != moved {
 			moved, movedAt = applied, time.Now()
 		} else if info.State.LastSeq > applied && time.Since(movedAt) >= stallAfter {
-			s.log.Warn("natsbus: consumer stalled: reading the log again", "applied", applied, "last", info.State.LastSeq)
-			s.restartConsumer()
+			c.log.Warn("natsbus: consumer stalled: reading the log again", "applied", applied, "last", info.State.LastSeq)
+			c.follow.restart()
 			movedAt = time.Now()
 		}
 	}
-}
-
-// check compares info, the stream as it is, with the one this Store
-// follows, of which it had applied the events up to applied before info
-// was asked for.
-func (s *Store) check(info *jetstream.StreamInfo, applied uint64) error {
-	if id := logID(info.Created); id != s.logID {
-		return fmt.Errorf("%w: stream %s was created again at %s (this instance follows the one created at %s); restart the instance to rebuild from the new log",
-			ErrLogReset, s.stream, id, s.logID)
-	}
-	if last := info.State.LastSeq; last < applied {
-		return &shortLogError{stream: s.stream, last: last, applied: applied}
-	}
-	return nil
-}
-
-// shortLogError is a stream that ends before what this Store applied.
-type shortLogError struct {
-	stream        string
-	last, applied uint64
-}
-
-func (e *shortLogError) Error() string {
-	return fmt.Sprintf("%v: stream %s ends at seq %d, before seq %d this instance had applied; restart the instance to rebuild from the log as it now is",
-		ErrLogReset, e.stream, e.last, e.applied)
-}
-
-func (e *shortLogError) Unwrap() error { return ErrLogReset }
-
-// fail records err as the reason the Store cannot follow its log, unless
-// one was recorded already, and returns the one recorded.
-func (s *Store) fail(err error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.failLocked(err)
-}
-
-// failLocked is fail with s.mu held: it also fails the writes waiting for
-// their event and wakes the waiters of await.
-func (s *Store) failLocked(err error) error {
-	if s.broken != nil {
-		return s.broken
-	}
-	s.broken = err
-	s.log.Error("natsbus: the log cannot be followed", "stream", s.stream, "err", err)
-	for _, ch := range s.waiters {
-		select {
-		case ch <- result{err: unavailable(err)}:
-		default:
-		}
-	}
-	s.wake()
-	return err
 }

@@ -56,6 +56,9 @@ type Config struct {
 	MaxProducts int
 	// Logger receives the consumer's errors. Default: discarded.
 	Logger *slog.Logger
+	// Lease tunes the leases of Hold, among them the snapshot writer's.
+	// Default: see LeaseConfig.
+	Lease LeaseConfig
 	// PublishTimeout bounds the wait for JetStream's acknowledgement of
 	// an event; a write that gets none fails with orders.ErrUnavailable.
 	// Default 5s.
@@ -104,6 +107,7 @@ func (cfg *Config) defaults() error {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.Lease.defaults()
 	if cfg.PublishTimeout <= 0 {
 		cfg.PublishTimeout = 5 * time.Second
 	}

@@ -29,14 +29,31 @@
 //
 // # Concurrency
 //
-// A Store is safe for concurrent use. One goroutine, follow, reads the log
-// through a consumer it replaces when it fails, and applies events under
-// the Store's mutex, calling watchers under it, in log order; a watcher
-// must return quickly and must not call back into the Store. Two more
-// goroutines look at the stream for resets and stalls, and write snapshots
-// while the Store holds the lease. Close stops all three and waits for
-// them; the NATS connection belongs to the caller, who closes it after the
-// Store (a Store made by Open owns its connection).
+// A Store is safe for concurrent use. It is made of parts, each owning at
+// most one goroutine, a run method that New starts with the Store's
+// lifetime context and that returns once that context ends; Close ends it
+// and waits for every one of them. The goroutines, each listed once:
+//
+//   - link.run (link.go) follows the NATS connection's status: it ends the
+//     context of the writes in flight when the connection is lost, and
+//     signals the checker when it is back.
+//   - follower.run (follow.go) reads the log through a consumer it replaces
+//     when it fails, and applies each event to the ledger under the
+//     ledger's mutex, calling the watchers under it, in log order; a
+//     watcher must return quickly and must not call back into the Store.
+//   - checker.run (check.go) looks at the stream for resets and stalls,
+//     and has the follower read again after a stall.
+//   - snapshotWriter.run (snapwrite.go), unless Config.SnapshotInterval is
+//     negative, takes the snapshot lease through Hold and writes snapshots
+//     while it holds it. Hold runs its function on a goroutine of its own,
+//     and returns once that has returned.
+//
+// Whether the Store follows its log, and why not, is decided by the
+// follower and the checker, the two parts that read the stream, and is
+// recorded in the ledger (ledger.fail), where the writes and Ready read
+// it. The NATS connection belongs to the caller, who closes it after the
+// Store (a Store made by Open owns its connection and closes it last).
+// A caller of Hold owns the goroutine that calls it.
 //
 // While the connection is down, PlaceOrder and AddProduct fail at once with
 // orders.ErrUnavailable; the connection reconnects by itself (see Dial) and

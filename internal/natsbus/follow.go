@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -21,25 +23,40 @@ import (
 // fast as the fold when the next batch is on its way.
 const pullBatch = 4096
 
-// follow reads the log from the event after the last applied one and
-// folds it, until the Store is closed or finds its log reset. It makes a
+// follower reads the log from the event after the last one the ledger
+// applied and applies what it reads, one consumer at a time. It decides,
+// with the checker, whether the log can still be followed: it records in
+// the ledger a log found purged, deleted or replaced under it. Its
+// goroutine is run.
+type follower struct {
+	stream *logStream
+	ledger *ledger
+	src    string // the Store's id, in the events it publishes
+	log    *slog.Logger
+	// resumed is signalled when the log answers again after it did not
+	// (liveness.go): a pause or an attempt under way then ends at once.
+	resumed *resumed
+
+	mu sync.Mutex
+	it jetstream.MessagesContext // the consumer run reads, while it does
+}
+
+// run follows the log until ctx ends or the log is found reset. It makes a
 // new consumer whenever the current one fails, goes quiet, or (see
 // receive) skips an event.
-func (s *Store) follow() {
-	defer close(s.followed)
-	backoff := time.Duration(0) // the pause after a consumer that failed
-	for s.life.Err() == nil && s.Ready() == nil {
-		s.mu.Lock()
-		from := s.state.Seq + 1
-		s.mu.Unlock()
-		cons, err := retry(s.life, func(ctx context.Context) (jetstream.Consumer, error) {
+func (f *follower) run(ctx context.Context) {
+	defer context.AfterFunc(ctx, f.restart)() // the consumer stops at once
+	backoff := time.Duration(0)               // the pause after a consumer that failed
+	for ctx.Err() == nil && f.ledger.err() == nil {
+		from := f.ledger.seq() + 1
+		cons, err := retry(ctx, func(ctx context.Context) (jetstream.Consumer, error) {
 			// An attempt sent while the log was unreachable is not
 			// waited for once it answers again.
-			ctx, cancel := s.resumed.bound(ctx)
+			ctx, cancel := f.resumed.bound(ctx)
 			defer cancel()
 			// A new name each attempt: the cluster may have placed the
 			// last one on a node that is gone.
-			return s.js.CreateConsumer(ctx, s.stream, jetstream.ConsumerConfig{
+			return f.stream.js.CreateConsumer(ctx, f.stream.name, jetstream.ConsumerConfig{
 				Name:              nuid.Next(),
 				DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
 				OptStartSeq:       from,
@@ -50,48 +67,47 @@ func (s *Store) follow() {
 			})
 		})
 		if err != nil {
-			if s.life.Err() == nil {
-				s.log.Warn("natsbus: consumer", "err", err)
-				s.pause(retryWait)
+			if ctx.Err() == nil {
+				f.log.Warn("natsbus: consumer", "err", err)
+				pause(ctx, retryWait)
 			}
 			continue
 		}
-		err = s.consume(cons)
-		s.drop(cons)
-		if err == nil || s.life.Err() != nil {
+		err = f.consume(ctx, cons)
+		f.drop(cons)
+		if err == nil || ctx.Err() != nil {
 			backoff = 0
 			continue
 		}
-		s.log.Warn("natsbus: consumer", "err", err)
+		f.log.Warn("natsbus: consumer", "err", err)
 		// A consumer that fails again at once waits longer each time,
 		// rather than be made again in a tight loop; one that had folded
 		// events starts the count again.
-		s.mu.Lock()
-		moved := s.state.Seq >= from
-		s.mu.Unlock()
-		if moved {
+		if f.ledger.seq() >= from {
 			backoff = 0
 		}
 		backoff = min(max(2*backoff, retryWait), followBackoff)
-		s.pause(backoff)
+		rctx, cancel := f.resumed.bound(ctx)
+		pause(rctx, backoff)
+		cancel()
 	}
 }
 
 // consume folds what cons delivers until it fails or is stopped.
-func (s *Store) consume(cons jetstream.Consumer) error {
+func (f *follower) consume(ctx context.Context, cons jetstream.Consumer) error {
 	it, err := cons.Messages(jetstream.PullMaxMessages(pullBatch), jetstream.PullHeartbeat(heartbeat), jetstream.PullExpiry(pullExpiry),
 		jetstream.WithMessagesErrOnMissingHeartbeat(true))
 	if err != nil {
 		return err
 	}
-	s.itMu.Lock()
-	s.it = it
-	closed := s.life.Err() != nil
-	s.itMu.Unlock()
+	f.mu.Lock()
+	f.it = it
+	closed := ctx.Err() != nil
+	f.mu.Unlock()
 	defer func() {
-		s.itMu.Lock()
-		s.it = nil
-		s.itMu.Unlock()
+		f.mu.Lock()
+		f.it = nil
+		f.mu.Unlock()
 		it.Stop()
 	}()
 	if closed {
@@ -105,12 +121,12 @@ func (s *Store) consume(cons jetstream.Consumer) error {
 		if err != nil {
 			return err
 		}
-		gap, seq, err := s.receive(msg)
+		gap, seq, err := f.receive(ctx, msg)
 		if err != nil {
 			return err
 		}
 		if gap {
-			return s.skipped(seq)
+			return f.skipped(ctx, seq)
 		}
 	}
 }
@@ -119,57 +135,70 @@ func (s *Store) consume(cons jetstream.Consumer) error {
 // those before it were not applied: lost on the way (a new consumer reads
 // them), or no longer in the stream, purged or deleted (the log cannot be
 // followed).
-func (s *Store) skipped(seq uint64) error {
-	s.mu.Lock()
-	applied := s.state.Seq
-	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(s.life, foreignCheck)
+func (f *follower) skipped(ctx context.Context, seq uint64) error {
+	applied := f.ledger.seq()
+	ctx, cancel := context.WithTimeout(ctx, foreignCheck)
 	defer cancel()
-	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) { return s.js.Stream(ctx, s.stream) })
+	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) { return f.stream.js.Stream(ctx, f.stream.name) })
 	if err != nil {
 		return fmt.Errorf("event %d delivered after %d: %w", seq, applied, err)
 	}
 	info := stream.CachedInfo()
 	if first := info.State.FirstSeq; first > applied+1 {
-		s.fail(fmt.Errorf("%w: events %d to %d of stream %s were purged or deleted before this instance applied them; restart the instance to start from a snapshot",
-			ErrLogReset, applied+1, first-1, s.stream))
+		f.ledger.fail(fmt.Errorf("%w: events %d to %d of stream %s were purged or deleted before this instance applied them; restart the instance to start from a snapshot",
+			ErrLogReset, applied+1, first-1, f.stream.name))
 		return nil
 	}
 	_, err = retry(ctx, func(ctx context.Context) (*jetstream.RawStreamMsg, error) { return stream.GetMsg(ctx, applied+1) })
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		s.fail(fmt.Errorf("%w: event %d of stream %s was deleted (the stream counts %d deleted events) before this instance applied it; only a snapshot past it can start an instance",
-			ErrLogReset, applied+1, s.stream, info.State.NumDeleted))
+		f.ledger.fail(fmt.Errorf("%w: event %d of stream %s was deleted (the stream counts %d deleted events) before this instance applied it; only a snapshot past it can start an instance",
+			ErrLogReset, applied+1, f.stream.name, info.State.NumDeleted))
 		return nil
 	}
 	return fmt.Errorf("event %d delivered after %d: reading again", seq, applied)
 }
 
-// restartConsumer stops the current consumer, so that follow makes a new
-// one.
-func (s *Store) restartConsumer() {
-	s.itMu.Lock()
-	defer s.itMu.Unlock()
-	if s.it != nil {
-		s.it.Stop()
+// foreign decides about the event at seq, written by an instance that
+// follows another stream than this Store's (see event.Log): nil when the
+// stream is still the one this Store follows, so the writer is the one
+// left behind and every instance that follows the stream skips the event;
+// an error wrapping ErrLogReset when this Store's stream was replaced; and
+// another error when the stream cannot be looked at now, which decides
+// nothing: the event is read again later.
+func (f *follower) foreign(ctx context.Context, seq uint64) error {
+	ctx, cancel := context.WithTimeout(ctx, foreignCheck)
+	defer cancel()
+	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) { return f.stream.js.Stream(ctx, f.stream.name) })
+	if err != nil {
+		return fmt.Errorf("natsbus: event %d was written for another stream %s than the one this instance follows, and the stream cannot be looked at now: %w",
+			seq, f.stream.name, err)
+	}
+	return f.stream.check(stream.CachedInfo(), 0)
+}
+
+// restart stops the current consumer, so that run makes a new one.
+func (f *follower) restart() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.it != nil {
+		f.it.Stop()
 	}
 }
 
 // drop deletes cons, briefly: the server removes it by itself after
 // consumerIdle.
-func (s *Store) drop(cons jetstream.Consumer) {
+func (f *follower) drop(cons jetstream.Consumer) {
 	ctx, cancel := context.WithTimeout(context.Background(), retryWait)
 	defer cancel()
-	_ = s.js.DeleteConsumer(ctx, s.stream, cons.CachedInfo().Name)
+	_ = f.stream.js.DeleteConsumer(ctx, f.stream.name, cons.CachedInfo().Name)
 }
 
-// pause waits for d, until the Store is closed, or until the log answers
-// again after it did not (see watchLiveness).
-func (s *Store) pause(d time.Duration) {
+// pause waits for d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-s.life.Done():
+	case <-ctx.Done():
 	case <-t.C:
-	case <-s.resumed.wait():
 	}
 }

@@ -25,7 +25,7 @@ const pollEvery = 10 * time.Millisecond
 func instance(t *testing.T, n *testenv.NATSServer) *testenv.Server {
 	t.Helper()
 	st := catalogue.Default()
-	return serving(t, testenv.Start(t, testenv.Options{State: st, Store: n.Store(t, st, natsbus.Config{})}))
+	return serving(t, testenv.Start(t, testenv.Options{State: st, Store: storeAt(t, n.URL, st, natsbus.Config{})}))
 }
 
 // serving returns s once it answers HTTP: a server stopped before its

@@ -19,8 +19,8 @@ import (
 // on either.
 func TestKeyAcrossInstances(t *testing.T) {
 	n := testenv.NATS(t)
-	a := n.Store(t, orderstest.State(), natsbus.Config{})
-	b := n.Store(t, orderstest.State(), natsbus.Config{})
+	a := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
+	b := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
 	o := orders.Order{ID: "B1", Amount: 7, Key: "checkout-41"}
@@ -65,7 +65,7 @@ func TestKeyAcrossRestarts(t *testing.T) {
 		}
 	}()
 	n.Restart()
-	s := n.Store(t, orderstest.State(), natsbus.Config{})
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	again, err := s.PlaceOrder(ctx, o)
 	if err != nil || again != first {
 		t.Fatalf("retry after the restarts = %+v, %v, want %+v", again, err, first)
@@ -78,7 +78,7 @@ func TestKeyAcrossRestarts(t *testing.T) {
 // Past the duplicate window a key names a new order.
 func TestKeyWindow(t *testing.T) {
 	n := testenv.NATS(t)
-	s := n.Store(t, orderstest.State(), natsbus.Config{DuplicateWindow: 200 * time.Millisecond})
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{DuplicateWindow: 200 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
 	o := orders.Order{ID: "A1", Amount: 2, Key: "short"}
@@ -126,7 +126,7 @@ func totals(s orders.Store, want map[string]int64) error {
 // event the fold did not record as an order.
 func TestUnansweredWritesUnavailable(t *testing.T) {
 	n := testenv.NATS(t)
-	s := n.Store(t, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
 	ended, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, err := s.PlaceOrder(ended, orders.Order{ID: "A1", Amount: 1}); !errors.Is(err, orders.ErrUnavailable) || !errors.Is(err, context.Canceled) {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"time"
 
+	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// LeaseConfig tunes Hold. The zero value works.
+// LeaseConfig tunes the leases of Hold (see Config.Lease). The zero value
+// works.
 type LeaseConfig struct {
 	// Bucket is the JetStream key-value bucket of the leases. Default
 	// "liveorders-leases".
@@ -19,15 +21,18 @@ type LeaseConfig struct {
 	TTL time.Duration
 }
 
+var _ orders.Lease = (*Store)(nil)
+
 // Hold runs fn while this Store holds the lease named key, shared by every
 // Store of the NATS server (or cluster: the bucket has Config.Replicas
 // copies), until ctx ends: at most one holder at a time
 // runs fn (give or take one TTL after a holder loses its connection). fn's
 // context ends when the lease is lost; Hold then tries to take the lease
 // again. Hold returns once ctx has ended and fn has returned, releasing
-// the lease so that another instance takes it over at once.
-func (s *Store) Hold(ctx context.Context, key string, cfg LeaseConfig, fn func(context.Context)) {
-	cfg.defaults()
+// the lease so that another instance takes it over at once. Config.Lease
+// tunes the leases.
+func (s *Store) Hold(ctx context.Context, key string, fn func(context.Context)) {
+	cfg := s.lease
 	tick := time.NewTicker(cfg.TTL / 3)
 	defer tick.Stop()
 	var kv jetstream.KeyValue
@@ -47,7 +52,7 @@ func (s *Store) Hold(ctx context.Context, key string, cfg LeaseConfig, fn func(c
 			cancel()
 			if err == nil {
 				s.log.Info("natsbus: lease taken", "key", key)
-				s.run(ctx, kv, key, rev, cfg.TTL/3, tick.C, fn)
+				s.holdWhile(ctx, kv, key, rev, cfg.TTL/3, tick.C, fn)
 				s.log.Info("natsbus: lease given up", "key", key)
 			} else if !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
 				s.log.Warn("natsbus: take lease", "key", key, "err", err)
@@ -73,17 +78,17 @@ func (cfg *LeaseConfig) defaults() {
 // leases creates the lease bucket of cfg, or brings it to cfg, and
 // returns it.
 func (s *Store) leases(ctx context.Context, cfg LeaseConfig) (jetstream.KeyValue, error) {
-	kcfg := jetstream.KeyValueConfig{Bucket: cfg.Bucket, TTL: cfg.TTL, Replicas: s.replicas}
-	kv, err := s.js.CreateKeyValue(ctx, kcfg)
+	kcfg := jetstream.KeyValueConfig{Bucket: cfg.Bucket, TTL: cfg.TTL, Replicas: s.stream.replicas}
+	kv, err := s.stream.js.CreateKeyValue(ctx, kcfg)
 	if errors.Is(err, jetstream.ErrBucketExists) {
-		kv, err = s.js.UpdateKeyValue(ctx, kcfg)
+		kv, err = s.stream.js.UpdateKeyValue(ctx, kcfg)
 	}
 	return kv, err
 }
 
-// run runs fn while it renews the lease at revision rev, each call to the
-// bucket bounded by timeout, and returns when fn has returned.
-func (s *Store) run(ctx context.Context, kv jetstream.KeyValue, key string, rev uint64, timeout time.Duration, tick <-chan time.Time, fn func(context.Context)) {
+// holdWhile runs fn while it renews the lease at revision rev, each call to
+// the bucket bounded by timeout, and returns when fn has returned.
+func (s *Store) holdWhile(ctx context.Context, kv jetstream.KeyValue, key string, rev uint64, timeout time.Duration, tick <-chan time.Time, fn func(context.Context)) {
 	held, lose := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); fn(held) }()
@@ -91,7 +96,10 @@ func (s *Store) run(ctx context.Context, kv jetstream.KeyValue, key string, rev 
 	for {
 		select {
 		case <-ctx.Done():
-			// Release it for the next holder, briefly past ctx's end.
+			// fn's context has ended too: once fn has returned (it may
+			// finish some work first), release the lease for the next
+			// holder, briefly past ctx's end.
+			<-done
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 			defer cancel()
 			_ = kv.Delete(rctx, key, jetstream.LastRevision(rev))

@@ -26,13 +26,13 @@ func TestLease(t *testing.T) {
 	}
 	var members []member
 	for i := range 3 {
-		s := n.Store(t, orderstest.State(), natsbus.Config{})
+		s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{Lease: cfg})
 		ctx, stop := context.WithCancel(t.Context())
 		m := member{stop: stop, done: make(chan struct{})}
 		members = append(members, m)
 		go func() {
 			defer close(m.done)
-			s.Hold(ctx, "simulate", cfg, func(ctx context.Context) {
+			s.Hold(ctx, "simulate", func(ctx context.Context) {
 				if running.Add(1) > 1 {
 					overlap.Store(true)
 				}

@@ -59,9 +59,32 @@ type probe struct {
 	err  error
 }
 
-// watchLiveness applies the liveness rule until ctx ends. The replay New
-// waits for is the first proof, at start.
-func (s *Store) watchLiveness(ctx context.Context, start time.Time) {
+// liveness is the part of a Store that applies the rule: it looks at the
+// stream and the ledger, records whether the Store follows its log in
+// state (which the Store's Liveness reads and its watchers hear), and
+// tells the follower when the log answers again after it did not. Its
+// goroutine is run.
+type liveness struct {
+	stream *logStream
+	ledger *ledger
+	leases func(context.Context) (jetstream.KeyValue, error) // the lease bucket
+	key    string                                            // this Store's key in it
+
+	state   orders.LiveState
+	resumed resumed
+	probes  prober
+}
+
+func newLiveness(ls *logStream, l *ledger, leases func(context.Context) (jetstream.KeyValue, error), src string) *liveness {
+	lv := &liveness{stream: ls, ledger: l, leases: leases, key: "alive-" + src}
+	lv.resumed.ch = make(chan struct{})
+	return lv
+}
+
+// run applies the liveness rule until ctx ends. The replay New waits for
+// is the first proof, at its start.
+func (lv *liveness) run(ctx context.Context) {
+	start := time.Now()
 	tick := time.NewTicker(liveTick)
 	defer tick.Stop()
 	answers := make(chan probe, maxLooks)
@@ -73,7 +96,7 @@ func (s *Store) watchLiveness(ctx context.Context, start time.Time) {
 		pending  []target
 		lastErr  error // of the newest look, when it failed
 	)
-	s.alive.Set(orders.Liveness{Live: true, Since: start})
+	lv.state.Set(orders.Liveness{Live: true, Since: start})
 	for {
 		select {
 		case <-ctx.Done():
@@ -91,7 +114,7 @@ func (s *Store) watchLiveness(ctx context.Context, start time.Time) {
 				// The log answers again: a consumer waiting out its
 				// back-off, or for an answer to a request sent while it
 				// did not, is made now.
-				s.resumed.signal()
+				lv.resumed.signal()
 			}
 			lastErr = nil
 			answered = later(answered, p.at)
@@ -100,11 +123,11 @@ func (s *Store) watchLiveness(ctx context.Context, start time.Time) {
 				pending = pending[len(pending)-64:]
 			}
 		}
-		if err := s.Ready(); err != nil {
-			s.alive.Set(orders.Liveness{Cause: orders.CauseReset, Since: proof, Detail: err.Error()})
+		if err := lv.ledger.err(); err != nil {
+			lv.state.Set(orders.Liveness{Cause: orders.CauseReset, Since: proof, Detail: err.Error()})
 			return // for good: a reset log is not followed again
 		}
-		applied := s.applied()
+		applied := lv.ledger.seq()
 		kept := pending[:0]
 		for _, t := range pending {
 			if t.seq <= applied {
@@ -120,10 +143,10 @@ func (s *Store) watchLiveness(ctx context.Context, start time.Time) {
 		if inFlight < maxLooks && now.Sub(sent) >= probeEvery {
 			inFlight, sent = inFlight+1, now
 			go func(at time.Time) {
-				answers <- s.look(ctx, at)
+				answers <- lv.look(ctx, at)
 			}(now)
 		}
-		s.alive.Set(judge(now, proof, answered, lastErr))
+		lv.state.Set(judge(now, proof, answered, lastErr))
 	}
 }
 
@@ -149,24 +172,24 @@ func judge(now, proof, answered time.Time, lastErr error) orders.Liveness {
 // node on the minority side of a partition, or a leader cut from its
 // followers, cannot commit) and, at the same time, the stream's last seq
 // (which only its leader answers).
-func (s *Store) look(ctx context.Context, at time.Time) probe {
+func (lv *liveness) look(ctx context.Context, at time.Time) probe {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	kv, err := s.probes.bucket(ctx, s)
+	kv, err := lv.probes.bucket(ctx, lv.leases)
 	if err != nil {
 		return probe{at: at, err: fmt.Errorf("lease bucket: %w", err)}
 	}
 	wrote := make(chan error, 1)
 	go func() {
-		_, err := kv.Put(ctx, "alive-"+s.src, nil)
+		_, err := kv.Put(ctx, lv.key, nil)
 		wrote <- err
 	}()
-	stream, err := s.js.Stream(ctx, s.stream)
+	stream, err := lv.stream.js.Stream(ctx, lv.stream.name)
 	if werr := <-wrote; werr != nil {
 		return probe{at: at, err: fmt.Errorf("a write to the cluster: %w", werr)}
 	}
 	if err != nil {
-		return probe{at: at, err: fmt.Errorf("stream %s: %w", s.stream, err)}
+		return probe{at: at, err: fmt.Errorf("stream %s: %w", lv.stream.name, err)}
 	}
 	return probe{at: at, last: stream.CachedInfo().State.LastSeq}
 }
@@ -179,26 +202,17 @@ type prober struct {
 
 // bucket returns the lease bucket, opening (or creating) it the first
 // time.
-func (p *prober) bucket(ctx context.Context, s *Store) (jetstream.KeyValue, error) {
+func (p *prober) bucket(ctx context.Context, open func(context.Context) (jetstream.KeyValue, error)) (jetstream.KeyValue, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.kv == nil {
-		var lease LeaseConfig
-		lease.defaults()
-		kv, err := s.leases(ctx, lease)
+		kv, err := open(ctx)
 		if err != nil {
 			return nil, err
 		}
 		p.kv = kv
 	}
 	return p.kv, nil
-}
-
-// applied returns the seq of the last event the fold applied.
-func (s *Store) applied() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.state.Seq
 }
 
 func later(a, b time.Time) time.Time {
@@ -212,11 +226,11 @@ var _ orders.LiveSource = (*Store)(nil)
 
 // Liveness implements orders.LiveSource: whether the Store follows its
 // log, by the rule above.
-func (s *Store) Liveness() orders.Liveness { return s.alive.Liveness() }
+func (s *Store) Liveness() orders.Liveness { return s.live.state.Liveness() }
 
 // WatchLiveness implements orders.LiveSource.
 func (s *Store) WatchLiveness(fn func(orders.Liveness)) (stop func()) {
-	return s.alive.WatchLiveness(fn)
+	return s.live.state.WatchLiveness(fn)
 }
 
 // resumed tells whoever waits that the log answers again after it did

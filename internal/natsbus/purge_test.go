@@ -37,7 +37,7 @@ func TestAddProductAfterPurge(t *testing.T) {
 	js := jsOf(t, n.URL)
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
-	a := n.Store(t, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+	a := storeAt(t, n.URL, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
 	if id := addProduct(t, a, "Toffee"); id != "B2" {
 		t.Fatalf("first product %s, want B2", id)
 	}
@@ -57,7 +57,7 @@ func TestAddProductAfterPurge(t *testing.T) {
 		t.Fatal(err)
 	}
 	purge(t, js, "LIVEORDERS", seq+1)
-	b := n.Store(t, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+	b := storeAt(t, n.URL, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
 	if id := addProduct(t, b, "Nougat"); id != "B4" {
 		t.Fatalf("product added on a store started from the snapshot: %s, want B4", id)
 	}
@@ -93,7 +93,7 @@ func TestSnapshotsWhilePurgeFails(t *testing.T) {
 	n := testenv.NATS(t)
 	js := jsOf(t, n.URL)
 	logger, lines := logLines(t)
-	s := n.Store(t, orderstest.State(), natsbus.Config{DuplicateWindow: time.Second, Retention: time.Second,
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{DuplicateWindow: time.Second, Retention: time.Second,
 		SnapshotInterval: every, Logger: logger})
 	ctx, cancel := context.WithTimeout(t.Context(), 4*every)
 	defer cancel()

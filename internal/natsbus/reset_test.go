@@ -45,14 +45,14 @@ func TestStreamRecreated(t *testing.T) {
 	n := testenv.NATS(t)
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
-	old := n.Store(t, orderstest.State(), natsbus.Config{})
+	old := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	for range 3 {
 		if _, err := old.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 10}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	deleteStream(t, n.URL, "LIVEORDERS")
-	fresh := n.Store(t, orderstest.State(), natsbus.Config{}) // creates the stream again
+	fresh := storeAt(t, n.URL, orderstest.State(), natsbus.Config{}) // creates the stream again
 	if _, err := old.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1000}); !errors.Is(err, orders.ErrUnavailable) {
 		t.Fatalf("a write on the old store = %v, want ErrUnavailable", err)
 	}
@@ -72,7 +72,7 @@ func TestStreamRecreated(t *testing.T) {
 	if u.Seq != 2 || u.Total != 3+1 {
 		t.Fatalf("first order of the new store = %+v, want seq 2 (after the old store's skipped event) and total 4", u)
 	}
-	late := n.Store(t, orderstest.State(), natsbus.Config{})
+	late := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	if err := totals(late, map[string]int64{"A1": 4}); err != nil {
 		t.Fatal(err)
 	}
@@ -96,13 +96,13 @@ func TestStreamReplacedUnderIdleStore(t *testing.T) {
 			n := testenv.NATS(t)
 			ctx, cancel := context.WithTimeout(t.Context(), wait)
 			defer cancel()
-			s := n.Store(t, orderstest.State(), natsbus.Config{})
+			s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 			if _, err := s.PlaceOrder(ctx, orders.Order{ID: "B1", Amount: 9}); err != nil {
 				t.Fatal(err)
 			}
 			deleteStream(t, n.URL, "LIVEORDERS")
 			if tc.recreate {
-				n.Store(t, orderstest.State(), natsbus.Config{})
+				storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 			}
 			if err := readyErr(t, s); !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Ready() = %v, want it to say %q", err, tc.want)
@@ -119,7 +119,7 @@ func TestServerRestartKeepsLog(t *testing.T) {
 	n := testenv.NATS(t)
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
-	s := n.Store(t, orderstest.State(), natsbus.Config{})
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	if _, err := s.PlaceOrder(ctx, orders.Order{ID: "A2", Amount: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestEventDeleted(t *testing.T) {
 	n := testenv.NATS(t)
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
-	a := n.Store(t, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+	a := storeAt(t, n.URL, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
 	for range 3 {
 		if _, err := a.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1}); err != nil {
 			t.Fatal(err)

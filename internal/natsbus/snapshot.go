@@ -2,7 +2,6 @@ package natsbus
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -142,11 +141,6 @@ func fingerprint(st orders.State) string {
 	return hex.EncodeToString(h[:16])
 }
 
-// snapPrefix is the start of the names of this Store's stream's snapshots.
-func (s *Store) snapPrefix() string {
-	return s.stream + "/" + strconv.FormatInt(s.created.UnixNano(), 10) + "/"
-}
-
 // snapSeqs returns the seqs of the snapshot objects named with prefix
 // among infos, newest first.
 func snapSeqs(infos []*jetstream.ObjectInfo, prefix string) []uint64 {
@@ -163,74 +157,8 @@ func snapSeqs(infos []*jetstream.ObjectInfo, prefix string) []uint64 {
 	return seqs
 }
 
-// loadSnapshot returns the newest snapshot of the stream folded onto this
-// Store's catalogue; nil if there is none.
-func (s *Store) loadSnapshot(ctx context.Context) (*snapshot, error) {
-	s.obsMu.Lock()
-	kv, obs := s.snapKV, s.obs
-	s.obsMu.Unlock()
-	if kv == nil {
-		var err error
-		kv, err = retry(ctx, func(ctx context.Context) (jetstream.KeyValue, error) { return s.js.KeyValue(ctx, s.bucket) })
-		if errors.Is(err, jetstream.ErrBucketNotFound) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("natsbus: snapshot bucket %s: %w", s.bucket, unavailable(err))
-		}
-	}
-	e, err := retry(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return kv.Get(ctx, s.stream) })
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("natsbus: read the snapshot: %w", unavailable(err))
-	}
-	ref, data, err := parseSnap(e.Value())
-	switch {
-	case err != nil:
-		s.log.Warn("natsbus: snapshot ignored", "err", err)
-		return nil, nil
-	case ref.log != s.logID:
-		return nil, nil // of a stream of the same name deleted since
-	}
-	if ref.object != "" {
-		if obs == nil {
-			if obs, err = retry(ctx, func(ctx context.Context) (jetstream.ObjectStore, error) { return s.js.ObjectStore(ctx, s.bucket) }); err != nil {
-				return nil, fmt.Errorf("natsbus: snapshot object store %s: %w", s.bucket, unavailable(err))
-			}
-		}
-		if data, err = retry(ctx, func(ctx context.Context) ([]byte, error) { return obs.GetBytes(ctx, ref.object) }); err != nil {
-			return nil, fmt.Errorf("natsbus: read snapshot %s: %w", ref.object, unavailable(err))
-		}
-	}
-	var snap snapshot
-	if err := json.Unmarshal(data, &snap); err != nil {
-		s.log.Warn("natsbus: snapshot ignored", "seq", ref.seq, "err", err)
-		return nil, nil
-	}
-	if why := s.unusable(&snap, ref.seq); why != "" {
-		s.log.Warn("natsbus: snapshot ignored: "+why, "seq", ref.seq)
-		return nil, nil
-	}
-	return &snap, nil
-}
-
-// unusable says why snap, named for seq, cannot be this Store's start.
-func (s *Store) unusable(snap *snapshot, seq uint64) string {
-	switch {
-	case snap.Version != snapshotVersion:
-		return fmt.Sprintf("version %d, not %d", snap.Version, snapshotVersion)
-	case snap.Stream != s.stream || snap.Log != s.logID || snap.Seq != seq:
-		return "of another stream"
-	case snap.Base != s.base:
-		return "folded onto another catalogue"
-	}
-	return ""
-}
-
-// restore makes snap the state; s is not yet shared.
-func (s *Store) restore(snap *snapshot) {
+// restore makes snap the state; l is not yet shared.
+func (l *ledger) restore(snap *snapshot) {
 	st := orders.State{Seq: snap.Seq, Categories: make([]orders.CategoryState, len(snap.Categories))}
 	for i, c := range snap.Categories {
 		cs := orders.CategoryState{Name: c.Name, Prefix: c.Prefix, Products: make([]orders.ProductState, len(c.Products))}
@@ -240,34 +168,56 @@ func (s *Store) restore(snap *snapshot) {
 		}
 		st.Categories[i] = cs
 	}
-	s.state, s.logTime, s.snapSeq = st, snap.Time, snap.Seq
+	l.state, l.logTime, l.snapSeq = st, snap.Time, snap.Seq
 	for name, seq := range snap.AddSeq {
-		s.addSeq[name] = seq
+		l.addSeq[name] = seq
 	}
 	for _, k := range snap.Keys {
-		s.keys.Add(orders.Keyed{
+		l.keys.Add(orders.Keyed{
 			Order:  orders.Order{ID: k.ID, Amount: k.Amount, Key: k.Key},
 			Update: orders.Update{Seq: k.Seq, Category: k.Category, ID: k.ID, Total: k.Total},
 			At:     k.At,
 		})
 	}
-	s.keys.Forget(snap.Time)
-	s.index()
+	l.keys.Forget(snap.Time)
+	l.index()
 }
 
-// snapshotLocked returns the state as a snapshot; s.mu is held.
-func (s *Store) snapshotLocked() *snapshot {
-	snap := &snapshot{
-		Version: snapshotVersion, Stream: s.stream, Log: s.logID, Base: s.base,
-		Seq: s.state.Seq, Time: s.logTime, Categories: categoriesOf(s.state),
-		AddSeq: make(map[string]uint64, len(s.addSeq)),
+// snapshot returns the state as a snapshot of the stream ls, folded onto
+// the catalogue of fingerprint base; it fails once the log cannot be
+// followed.
+func (l *ledger) snapshot(ls *logStream, base string) (*snapshot, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.broken != nil {
+		return nil, l.broken
 	}
-	for name, seq := range s.addSeq {
+	snap := &snapshot{
+		Version: snapshotVersion, Stream: ls.name, Log: ls.id, Base: base,
+		Seq: l.state.Seq, Time: l.logTime, Categories: categoriesOf(l.state),
+		AddSeq: make(map[string]uint64, len(l.addSeq)),
+	}
+	for name, seq := range l.addSeq {
 		snap.AddSeq[name] = seq
 	}
-	for _, k := range s.keys.All() {
+	for _, k := range l.keys.All() {
 		snap.Keys = append(snap.Keys, snapKey{Key: k.Order.Key, ID: k.Order.ID, Amount: k.Order.Amount,
 			Seq: k.Update.Seq, Category: k.Update.Category, Total: k.Update.Total, At: k.At})
 	}
-	return snap
+	return snap, nil
+}
+
+// written records that a snapshot covers the events up to seq.
+func (l *ledger) written(seq uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.snapSeq = max(l.snapSeq, seq)
+}
+
+// progress returns the seq applied and the one the newest snapshot known
+// covers.
+func (l *ledger) progress() (applied, covered uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.state.Seq, l.snapSeq
 }

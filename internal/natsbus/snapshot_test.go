@@ -65,7 +65,7 @@ func TestStartFromSnapshot(t *testing.T) {
 	js := jsOf(t, n.URL)
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
-	a := n.Store(t, orderstest.State(), natsbus.Config{})
+	a := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	if _, err := a.AddProduct(ctx, "confectionery", orders.NewProduct{Name: "Toffee", RRP: "0.50"}); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestStartFromSnapshot(t *testing.T) {
 	if first := streamInfo(t, js, "LIVEORDERS").State.FirstSeq; first != seq+1 {
 		t.Fatalf("stream starts at %d after the purge, want %d", first, seq+1)
 	}
-	b := n.Store(t, orderstest.State(), natsbus.Config{})
+	b := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	if err := totals(b, map[string]int64{"B2": 4, "A1": 3 + 5, "B1": 101}); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestPurgedWithoutSnapshot(t *testing.T) {
 	js := jsOf(t, n.URL)
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
-	a := n.Store(t, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+	a := storeAt(t, n.URL, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
 	for range 3 {
 		if _, err := a.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1}); err != nil {
 			t.Fatal(err)
@@ -133,7 +133,7 @@ func TestPurgedWithoutSnapshot(t *testing.T) {
 	if _, err := a.Snapshot(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b := n.Store(t, orderstest.State(), natsbus.Config{})
+	b := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	if err := totals(b, map[string]int64{"A1": 6}); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestSnapshotOfAnotherCatalogue(t *testing.T) {
 	n := testenv.NATS(t)
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
-	a := n.Store(t, orderstest.State(), natsbus.Config{})
+	a := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	if _, err := a.PlaceOrder(ctx, orders.Order{ID: "A2", Amount: 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestSnapshotOfAnotherCatalogue(t *testing.T) {
 	}
 	other := orderstest.State()
 	other.Categories[1].Products[0].Name = "Dark Chocolate Bar"
-	b := n.Store(t, other, natsbus.Config{})
+	b := storeAt(t, n.URL, other, natsbus.Config{})
 	st, err := b.Watch(ctx, func(orders.Update) {})
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func TestSnapshotsWritten(t *testing.T) {
 	n := testenv.NATS(t)
 	js := jsOf(t, n.URL)
 	ctx := t.Context()
-	s := n.Store(t, orderstest.State(), natsbus.Config{SnapshotEvents: 5, SnapshotInterval: time.Hour, Logger: testLogger(t)})
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{SnapshotEvents: 5, SnapshotInterval: time.Hour, Logger: testLogger(t)})
 	for round := 1; round <= 3; round++ {
 		for range 5 {
 			if _, err := s.PlaceOrder(ctx, orders.Order{ID: "B1", Amount: 1}); err != nil {
@@ -210,6 +210,40 @@ func TestSnapshotsWritten(t *testing.T) {
 	}
 }
 
+// The holder of the snapshot lease writes a snapshot as it closes, when
+// the log has moved since the last one: the next store starts from it
+// with nothing to replay.
+func TestSnapshotAtClose(t *testing.T) {
+	n := testenv.NATS(t)
+	js := jsOf(t, n.URL)
+	ctx := t.Context()
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{SnapshotInterval: time.Hour})
+	for range 3 {
+		if _, err := s.PlaceOrder(ctx, orders.Order{ID: "B1", Amount: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, func() error { // s holds the lease
+		kv, err := js.KeyValue(ctx, "liveorders-leases")
+		if err != nil {
+			return err
+		}
+		_, err = kv.Get(ctx, "snapshot-LIVEORDERS")
+		return err
+	})
+	if h, err := snapshotHeader(ctx, js, "LIVEORDERS"); err != nil || h != "" {
+		t.Fatalf("snapshot %q (%v) before Close, want none", h, err)
+	}
+	s.Close()
+	h, err := snapshotHeader(ctx, js, "LIVEORDERS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := strings.Fields(h); len(f) != 5 || f[2] != "3" {
+		t.Fatalf("snapshot %q after Close, want one of seq 3", h)
+	}
+}
+
 // A snapshot too large for its key-value bucket goes to the object store,
 // the key naming it; a new store starts from it all the same.
 func TestLargeSnapshot(t *testing.T) {
@@ -217,7 +251,7 @@ func TestLargeSnapshot(t *testing.T) {
 	js := jsOf(t, n.URL)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*wait)
 	defer cancel()
-	a := n.Store(t, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
+	a := storeAt(t, n.URL, orderstest.State(), natsbus.Config{SnapshotInterval: -1})
 	// Each key of the window is in the snapshot: enough of them pass
 	// its inline limit.
 	const keys = 4000
@@ -250,7 +284,7 @@ func TestLargeSnapshot(t *testing.T) {
 		t.Fatalf("snapshot %q, want one of seq %d in an object", h, seq)
 	}
 	purge(t, js, "LIVEORDERS", seq+1)
-	b := n.Store(t, orderstest.State(), natsbus.Config{})
+	b := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	if err := totals(b, map[string]int64{"A2": keys}); err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +301,7 @@ func TestRetention(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
 	const retention = time.Second
-	s := n.Store(t, orderstest.State(), natsbus.Config{DuplicateWindow: retention, Retention: retention, SnapshotInterval: -1})
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{DuplicateWindow: retention, Retention: retention, SnapshotInterval: -1})
 	place := func(k int) uint64 {
 		var u orders.Update
 		var err error
@@ -297,7 +331,7 @@ func TestRetention(t *testing.T) {
 	if info := streamInfo(t, js, "LIVEORDERS"); info.State.FirstSeq != old+1 || info.State.LastSeq != young {
 		t.Fatalf("stream holds %d to %d, want the young events %d to %d kept", info.State.FirstSeq, info.State.LastSeq, old+1, young)
 	}
-	b := n.Store(t, orderstest.State(), natsbus.Config{})
+	b := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	if err := totals(b, map[string]int64{"A1": 3 + 5}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestConformance(t *testing.T) {
 	i := 0
 	orderstest.Run(t, func(t *testing.T, st orders.State) orders.Store {
 		i++
-		return n.Store(t, st, natsbus.Config{Stream: fmt.Sprintf("T%d", i), Subject: fmt.Sprintf("t%d.log", i)})
+		return storeAt(t, n.URL, st, natsbus.Config{Stream: fmt.Sprintf("T%d", i), Subject: fmt.Sprintf("t%d.log", i)})
 	})
 }
 
@@ -29,8 +29,8 @@ func TestConformance(t *testing.T) {
 // seqs, and product ids unique across them.
 func TestTwoStoresAgree(t *testing.T) {
 	n := testenv.NATS(t)
-	a := n.Store(t, orderstest.State(), natsbus.Config{})
-	b := n.Store(t, orderstest.State(), natsbus.Config{})
+	a := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
+	b := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
 	seen := make(chan orders.Update, 16)
@@ -96,7 +96,7 @@ func TestReplayAfterRestart(t *testing.T) {
 		}
 	}()
 	n.Restart()
-	s := n.Store(t, orderstest.State(), natsbus.Config{})
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	st, err := s.Watch(ctx, func(orders.Update) {})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func TestEmbedKeepsState(t *testing.T) {
 // again.
 func TestServerRestart(t *testing.T) {
 	n := testenv.NATS(t)
-	s := n.Store(t, orderstest.State(), natsbus.Config{})
+	s := storeAt(t, n.URL, orderstest.State(), natsbus.Config{})
 	ctx, cancel := context.WithTimeout(t.Context(), wait)
 	defer cancel()
 	seen := make(chan orders.Update, 64)

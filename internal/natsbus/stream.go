@@ -7,150 +7,112 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// retry calls f, each time bounded by attemptTimeout, until it succeeds,
-// fails in a way another attempt would not change, or ctx ends; it then
-// returns f's last answer.
-func retry[T any](ctx context.Context, f func(context.Context) (T, error)) (T, error) {
-	for {
-		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
-		v, err := f(actx)
-		cancel()
-		if err == nil || !transient(err) || ctx.Err() != nil {
-			return v, err
-		}
-		select {
-		case <-ctx.Done():
-			return v, err
-		case <-time.After(retryWait):
-		}
-	}
+// logStream is the log's stream as a Store sees it: its name and
+// configuration, and, once open, the identity of the stream it follows
+// (see logID). It starts no goroutine and does not change once open.
+type logStream struct {
+	js        jetstream.JetStream
+	nc        *nats.Conn
+	name      string
+	subject   string
+	replicas  int
+	dupWindow time.Duration
+	id        string    // identity of the stream followed, see logID
+	created   time.Time // the stream's creation time
 }
 
-// transient reports whether err is JetStream not answering, or answering
-// that it cannot now: no leader, no peers yet, a connection being
-// re-established.
-func transient(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
-		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected) ||
-		// What a request gets while the connection is re-established: a
-		// Store's connection buffers nothing meanwhile (see Dial).
-		errors.Is(err, nats.ErrReconnectBufExceeded) {
-		return true
-	}
-	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) {
-		// 503: temporarily unavailable, insufficient resources while
-		// peers join; 10005: no suitable peers yet; 10009: not the leader.
-		return apiErr.Code == 503 || apiErr.ErrorCode == 10005 || apiErr.ErrorCode == 10009
-	}
-	return false
-}
+// logID identifies a stream by its creation time: a stream deleted and
+// created again under the same name is another log.
+func logID(created time.Time) string { return created.UTC().Format(time.RFC3339Nano) }
 
-// streamConfig is the configuration of the log's stream.
-func (s *Store) streamConfig() jetstream.StreamConfig {
+// config is the configuration of the log's stream.
+func (ls *logStream) config() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
-		Name:       s.stream,
-		Subjects:   []string{s.subject + ".>"},
+		Name:       ls.name,
+		Subjects:   []string{ls.subject + ".>"},
 		Storage:    jetstream.FileStorage,
 		Retention:  jetstream.LimitsPolicy,
-		Replicas:   s.replicas,
-		Duplicates: s.dupWindow,
+		Replicas:   ls.replicas,
+		Duplicates: ls.dupWindow,
 	}
 }
 
-// openStream creates the stream, or brings an existing one to the
-// configuration (replicas, duplicate window), and returns it.
-func (s *Store) openStream(ctx context.Context) (jetstream.Stream, error) {
+// open creates the stream, or brings an existing one to the configuration
+// (replicas, duplicate window), records which stream it is, and returns
+// what it holds.
+func (ls *logStream) open(ctx context.Context) (*jetstream.StreamInfo, error) {
 	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) {
 		// Creating a stream that exists as configured changes nothing and
 		// is the quicker call; one configured otherwise is updated.
-		stream, err := s.js.CreateStream(ctx, s.streamConfig())
+		stream, err := ls.js.CreateStream(ctx, ls.config())
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			stream, err = s.js.UpdateStream(ctx, s.streamConfig())
+			stream, err = ls.js.UpdateStream(ctx, ls.config())
 		}
 		return stream, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: create stream %s: %w", s.stream, unavailable(err))
-	}
-	return stream, nil
-}
-
-// streamInfo looks at the stream again, which must still be the one this
-// Store follows.
-func (s *Store) streamInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
-	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) { return s.js.Stream(ctx, s.stream) })
-	if err != nil {
-		return nil, fmt.Errorf("natsbus: look at stream %s: %w", s.stream, unavailable(err))
+		return nil, fmt.Errorf("natsbus: create stream %s: %w", ls.name, unavailable(err))
 	}
 	info := stream.CachedInfo()
-	if err := s.check(info, 0); err != nil {
+	ls.id, ls.created = logID(info.Created), info.Created
+	return info, nil
+}
+
+// info looks at the stream again, which must still be the one followed.
+func (ls *logStream) info(ctx context.Context) (*jetstream.StreamInfo, error) {
+	stream, err := retry(ctx, func(ctx context.Context) (jetstream.Stream, error) { return ls.js.Stream(ctx, ls.name) })
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: look at stream %s: %w", ls.name, unavailable(err))
+	}
+	info := stream.CachedInfo()
+	if err := ls.check(info, 0); err != nil {
 		return nil, err
 	}
 	return info, nil
 }
 
-// unavailable marks err, a failure to reach JetStream, as
-// orders.ErrUnavailable.
-func unavailable(err error) error {
-	if err == nil || errors.Is(err, orders.ErrUnavailable) {
-		return err
+// check compares info, the stream as it is, with the one followed, of
+// which the events up to applied were applied before info was asked for.
+func (ls *logStream) check(info *jetstream.StreamInfo, applied uint64) error {
+	if id := logID(info.Created); id != ls.id {
+		return fmt.Errorf("%w: stream %s was created again at %s (this instance follows the one created at %s); restart the instance to rebuild from the new log",
+			ErrLogReset, ls.name, id, ls.id)
 	}
-	return fmt.Errorf("%w: %w", orders.ErrUnavailable, err)
+	if last := info.State.LastSeq; last < applied {
+		return &shortLogError{stream: ls.name, last: last, applied: applied}
+	}
+	return nil
 }
 
-// isConflict reports whether err is JetStream refusing a publish whose
-// expected last sequence is not the subject's.
-func isConflict(err error) bool {
-	var apiErr *jetstream.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+// shortLogError is a stream that ends before what a Store applied.
+type shortLogError struct {
+	stream        string
+	last, applied uint64
 }
 
-// errKeyInProcess is JetStream's error code for a message whose
-// Nats-Msg-Id is that of one a clustered stream has not finished storing.
-const errKeyInProcess jetstream.ErrorCode = 10158
-
-// inProcess reports whether err is JetStream refusing, for now, an event
-// whose key is that of one it is storing (a clustered stream only).
-func inProcess(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == errKeyInProcess
+func (e *shortLogError) Error() string {
+	return fmt.Sprintf("%v: stream %s ends at seq %d, before seq %d this instance had applied; restart the instance to rebuild from the log as it now is",
+		ErrLogReset, e.stream, e.last, e.applied)
 }
 
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r <= ' ' || r == '.' || r == '*' || r == '>' || r > 0x7e {
-			return false
-		}
-	}
-	return true
-}
+func (e *shortLogError) Unwrap() error { return ErrLogReset }
 
 // firstSince returns the seq of the first event stored at t or later,
 // jetstream.ErrMsgNotFound if there is none.
-func (s *Store) firstSince(ctx context.Context, t time.Time) (uint64, error) {
-	return s.msgSeq(ctx, struct {
+func (ls *logStream) firstSince(ctx context.Context, t time.Time) (uint64, error) {
+	return ls.msgSeq(ctx, struct {
 		StartTime time.Time `json:"start_time"`
 	}{t.UTC()})
 }
 
 // lastOn returns the seq of the last event on subject,
 // jetstream.ErrMsgNotFound if there is none (never stored, or purged).
-func (s *Store) lastOn(ctx context.Context, subject string) (uint64, error) {
-	return s.msgSeq(ctx, struct {
+func (ls *logStream) lastOn(ctx context.Context, subject string) (uint64, error) {
+	return ls.msgSeq(ctx, struct {
 		Subject string `json:"last_by_subj"`
 	}{subject})
 }
@@ -158,12 +120,12 @@ func (s *Store) lastOn(ctx context.Context, subject string) (uint64, error) {
 // msgSeq asks the stream for the message req selects and returns its seq.
 // The message itself is not needed: the stream's own API answers in one
 // round trip, without the stream info that jetstream.Stream looks up first.
-func (s *Store) msgSeq(ctx context.Context, req any) (uint64, error) {
+func (ls *logStream) msgSeq(ctx context.Context, req any) (uint64, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return 0, err
 	}
-	msg, err := s.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+s.stream, body)
+	msg, err := ls.nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+ls.name, body)
 	if err != nil {
 		return 0, err
 	}

@@ -61,6 +61,10 @@ const (
 	// the stream to the purge: past an election (a few attemptTimeouts),
 	// so that a reply lost then fails this snapshot, not every later one.
 	snapshotTimeout = 30 * time.Second
+	// lastSnapshotTimeout bounds the snapshot the writer writes as its
+	// Store closes, with the lease held but no longer renewed: well under
+	// the lease's default TTL, so that it is still held meanwhile.
+	lastSnapshotTimeout = 3 * time.Second
 	// keyMargin is how much longer than the duplicate window the fold
 	// remembers a key, so that clocks a little apart never have JetStream
 	// report a duplicate whose first answer the fold has forgotten.

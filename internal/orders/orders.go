@@ -161,3 +161,15 @@ type Store interface {
 	// and a total of 0.
 	AddProduct(ctx context.Context, category string, p NewProduct) (Update, error)
 }
+
+// Lease elects one instance among those that share a store, for work that
+// one of them does for all (such as the simulated order stream). A store
+// shared by several instances implements it beside Store; one that
+// belongs to a single instance does not, and that instance does the work.
+type Lease interface {
+	// Hold runs fn while this instance holds the lease named key, at most
+	// one holder at a time; fn's context ends when the lease is lost, and
+	// Hold then tries to take it again. Hold returns once ctx has ended
+	// and fn has returned.
+	Hold(ctx context.Context, key string, fn func(context.Context))
+}

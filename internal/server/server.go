@@ -109,8 +109,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if s.Auth, err = auth.New(cfg.Auth); err != nil {
 		return nil, err
 	}
-	shared, err := s.openStore(ctx, cfg)
-	if err != nil {
+	if err := s.openStore(ctx, cfg); err != nil {
 		return nil, err
 	}
 	// The hub and the simulation live until Shutdown.
@@ -124,13 +123,13 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.Sim = sim.New(s.Store, sim.Config{Interval: cfg.Simulate, Seed: cfg.Seed, Products: s.Hub.ProductIDs, Logger: cfg.Logger})
 	go func() {
 		defer close(s.simDone)
-		if shared == nil {
-			s.Sim.Run(life)
-			return
-		}
 		// Instances sharing a log share one simulated stream: the holder
 		// of the lease runs it.
-		shared.Hold(life, "simulate", natsbus.LeaseConfig{}, s.Sim.Run)
+		if lease, ok := s.Store.(orders.Lease); ok {
+			lease.Hold(life, "simulate", s.Sim.Run)
+			return
+		}
+		s.Sim.Run(life)
 	}()
 
 	metrics := cfg.HTTP.Metrics
@@ -151,33 +150,29 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	return s, nil
 }
 
-// openStore sets s.Store from cfg; it returns the NATS store when there is
-// one.
-func (s *Server) openStore(ctx context.Context, cfg Config) (*natsbus.Store, error) {
+// openStore sets s.Store from cfg, and s.close when it opens the store.
+func (s *Server) openStore(ctx context.Context, cfg Config) error {
 	if cfg.Store != nil {
 		s.Store = cfg.Store
-		if shared, ok := cfg.Store.(*natsbus.Store); ok {
-			return shared, nil
-		}
-		return nil, nil
+		return nil
 	}
 	state := cfg.State
 	if state.Categories == nil {
 		var err error
 		if state, err = catalogue.Load(cfg.Catalogue); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if cfg.DataDir == "" && cfg.NATS.URL == "" {
 		ms, err := memstore.New(state, memstore.Config{MaxProducts: cfg.MaxProducts, KeyWindow: cfg.KeyWindow})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.Store = ms
-		return nil, nil
+		return nil
 	}
 	if cfg.DataDir != "" && cfg.NATS.URL != "" {
-		return nil, errors.New("server: a data directory and a NATS URL exclude each other: the NATS server keeps the data")
+		return errors.New("server: a data directory and a NATS URL exclude each other: the NATS server keeps the data")
 	}
 	opts := cfg.NATS
 	opts.DataDir = cfg.DataDir
@@ -187,10 +182,10 @@ func (s *Server) openStore(ctx context.Context, cfg Config) (*natsbus.Store, err
 	ncfg.Logger, ncfg.MaxProducts, ncfg.DuplicateWindow = cfg.Logger, cfg.MaxProducts, cfg.KeyWindow
 	shared, err := natsbus.Open(octx, opts, state, ncfg)
 	if err != nil {
-		return nil, fmt.Errorf("server: %w", err)
+		return fmt.Errorf("server: %w", err)
 	}
 	s.Store, s.close = shared, shared.Close
-	return shared, nil
+	return nil
 }
 
 // Serve serves HTTP and sockets on ln until Shutdown.

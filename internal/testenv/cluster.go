@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/liveorders/liveorders/internal/natsbus"
-	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/nats-io/nats-server/v2/server"
 )
 
@@ -246,14 +244,6 @@ func (c *Cluster) index(node *NATSServer) int {
 	}
 	c.t.Fatalf("testenv: %s is not a node of the cluster", node.Name)
 	return -1
-}
-
-// Store connects a new natsbus store holding st to the cluster, the way an
-// instance started with -nats-url and every node's URL does, and closes it
-// when the test ends.
-func (c *Cluster) Store(t testing.TB, st orders.State, cfg natsbus.Config) *natsbus.Store {
-	t.Helper()
-	return dialStore(t, c.URL, st, cfg)
 }
 
 // freePorts returns n loopback ports that were free a moment ago.

@@ -1,18 +1,14 @@
 package testenv
 
 import (
-	"context"
 	"net"
 	"testing"
 	"time"
 
-	"github.com/liveorders/liveorders/internal/natsbus"
-	"github.com/liveorders/liveorders/internal/orders"
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// natsReady bounds how long a test nats-server may take to start, and a
-// store to replay its log.
+// natsReady bounds how long a test nats-server may take to start.
 const natsReady = 10 * time.Second
 
 // NATSServer is a real nats-server with JetStream on a loopback port, its
@@ -110,30 +106,3 @@ func (n *NATSServer) Restart() {
 
 // Server returns the running server, nil while it is stopped.
 func (n *NATSServer) Server() *server.Server { return n.srv }
-
-// Store connects a new natsbus store holding st to the server, the way an
-// instance started with -nats-url does, and closes it when the test ends.
-func (n *NATSServer) Store(t testing.TB, st orders.State, cfg natsbus.Config) *natsbus.Store {
-	t.Helper()
-	return dialStore(t, n.URL, st, cfg)
-}
-
-func dialStore(t testing.TB, url string, st orders.State, cfg natsbus.Config) *natsbus.Store {
-	t.Helper()
-	nc, err := natsbus.Dial(url, t.Name())
-	if err != nil {
-		t.Fatalf("testenv: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), natsReady)
-	defer cancel()
-	s, err := natsbus.New(ctx, nc, st, cfg)
-	if err != nil {
-		nc.Close()
-		t.Fatalf("testenv: %v", err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		nc.Close()
-	})
-	return s
-}
