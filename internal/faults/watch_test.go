@@ -161,19 +161,6 @@ func (w *watcher) signals(cut, heal time.Time) (stale, live time.Duration, close
 	return stale, live, w.closeCode
 }
 
-// wasLive reports whether the socket heard nothing but live between from
-// and to (no not-live status).
-func (w *watcher) notLiveBetween(from, to time.Time) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, s := range w.statuses {
-		if !s.live && !s.at.Before(from) && s.at.Before(to) {
-			return true
-		}
-	}
-	return false
-}
-
 func mode(v1 bool) string {
 	if v1 {
 		return "v1"
