@@ -39,13 +39,10 @@
  *   has reconnected: the server places a key once, on whichever instance,
  *   and answers the retry with the first result, so an order is never
  *   counted twice and never left unknown because of a reconnect.
- * - `client.live` says whether the totals are live: true from each socket's
- *   `welcome` until a `status` message says the server cannot show it
- *   follows its order log (the totals are then kept, possibly stale), and
- *   true again at the `status` that says it does, which a fresh snapshot
- *   follows. A `status` event fires with each status message, and with a
- *   synthesised `{ type: "status", live: true }` when a new socket's welcome
- *   ends a not-live spell.
+ * - `client.live`: false while the server says its totals may be stale (they
+ *   are kept); true at its `live` status, which a fresh snapshot follows, and
+ *   at each socket's `welcome`. A `status` event fires with each `status`
+ *   message, and (synthesised, live) when a welcome ends a not-live spell.
  * - `ping` is answered with `pong`; frames that are not JSON objects, and
  *   unknown message types and fields, are ignored.
  * - With a `getToken` option (a server started with authentication), the
@@ -243,12 +240,7 @@ export class OrdersClient extends EventTarget {
     return () => this.removeEventListener(type, handler);
   }
 
-  /**
-   * Whether the totals are live: false while the server says it cannot show
-   * that it follows its order log (the totals are kept, but may be missing
-   * updates). True before the first socket.
-   * @returns {boolean}
-   */
+  /** Whether the totals are live (true before the first socket). @returns {boolean} */
   get live() {
     return this.#live;
   }
