@@ -33,9 +33,9 @@ const CloseStale = 4002
 //     per episode: a socket opened later in the same episode was sent here
 //     although this instance was not ready, most likely because no
 //     instance was (NATS itself down), and is kept open, told it is not
-//     live, rather than sent round again: every instance stale at once
-//     closes each socket at most once, and clients' back-off does the
-//     rest. Seed-mode sockets are never closed for it: the original client
+//     live, rather than sent round again: with every instance stale at
+//     once, each closes only the sockets it held when its grace ran out,
+//     and clients' back-off does the rest. Seed-mode sockets are never closed for it: the original client
 //     does not reconnect.
 //   - Shutdown sends status shutting_down before its 1001 close.
 type status struct {
