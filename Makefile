@@ -1,7 +1,7 @@
 # Thin targets; longer logic lives in scripts/.
 GO ?= go
 
-.PHONY: run test generate check release-contract bench e2e fuzz conformance screenshot
+.PHONY: run test generate check release-contract bench e2e fuzz conformance screenshot image
 
 ## run: serve the API, the socket and the web client on :3000
 run:
@@ -44,3 +44,8 @@ conformance:
 ## screenshot: regenerate docs/screenshot.png with the headless browser
 screenshot:
 	UPDATE_SCREENSHOT=1 $(GO) test -count=1 -run BrowserScreenshot ./internal/browsertest/
+
+## image: the liveorders, NATS and Caddy images of deploy/, offline with podman
+## (ENGINE=docker: with the official Go image); tags liveorders:latest and the version
+image:
+	scripts/image.sh

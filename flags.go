@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ type config struct {
 	logLevel       string
 	logFormat      string
 	pprof          string
+	trustedProxies []netip.Prefix
 
 	// The NATS store, passed on to natsbus.Options and natsbus.Config.
 	natsReplicas         int
@@ -133,6 +135,9 @@ func settings(c *config) []setting {
 			set: nonNegativeDuration(&c.staleClose)},
 		{name: "log-level", def: "info", usage: "`debug`, `info`, `warn` or `error`", set: text(&c.logLevel)},
 		{name: "log-format", def: "text", usage: "`text` or `json`", set: text(&c.logFormat)},
+		{name: "trusted-proxies", def: "", usage: "comma-separated addresses or CIDRs of the load balancers and proxies in front, whose `X-Forwarded-For`, `-Proto` and `-Host` are believed " +
+			"(for write limits, logs and the documents' URLs); from any other peer they are ignored; empty: none",
+			set: prefixes(&c.trustedProxies)},
 		{name: "pprof", def: "", usage: "an address such as `127.0.0.1:6060`: serve `net/http/pprof` there, on a listener of its own; empty: off",
 			set: text(&c.pprof)},
 
@@ -334,6 +339,7 @@ func (c config) server(log *slog.Logger) server.Config {
 			AllowedOrigins: origins, Production: c.production,
 			MaxSockets: c.maxSockets, MaxBody: c.maxBody, ReadTimeout: c.readTimeout,
 			WriteRate: c.writeRate, WriteBurst: c.writeBurst,
+			TrustedProxies: c.trustedProxies,
 		},
 		Socket: socket.Config{
 			ReadLimit: int64(c.readLimit), MaxCommand: c.maxCommand,

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -56,6 +57,17 @@ func TestParse(t *testing.T) {
 		{name: "an argument after production", args: []string{"-production", "true"}, wantErr: `unexpected argument "true"`},
 		{name: "seed", args: []string{"-seed", "42"}, check: func(c config) bool { return c.seed == 42 }},
 		{name: "seed not a number", env: map[string]string{"LIVEORDERS_SEED": "x"}, wantErr: "-seed:"},
+		{name: "trusted proxies", args: []string{"-trusted-proxies", "10.0.0.0/8, 192.168.1.7,::1,fd00::/8"},
+			env: map[string]string{"LIVEORDERS_TRUSTED_PROXIES": "1.2.3.4"},
+			check: func(c config) bool {
+				got := fmt.Sprint(c.server(nil).HTTP.TrustedProxies)
+				return got == "[10.0.0.0/8 192.168.1.7/32 ::1/128 fd00::/8]"
+			}},
+		{name: "trusted proxies environment", env: map[string]string{"LIVEORDERS_TRUSTED_PROXIES": "10.1.2.3/16"},
+			check: func(c config) bool { return fmt.Sprint(c.trustedProxies) == "[10.1.0.0/16]" }},
+		{name: "no trusted proxies by default", check: func(c config) bool { return c.trustedProxies == nil }},
+		{name: "a trusted proxy that is no address", args: []string{"-trusted-proxies", "10.0.0.0/8,lb.internal"},
+			wantErr: `-trusted-proxies: "lb.internal" is not an address or a CIDR such as 10.0.0.0/8`},
 		{name: "public read not a boolean", args: []string{"-auth-public-read", "maybe"}, wantErr: "-auth-public-read:"},
 		{name: "negative write rate", args: []string{"-write-rate", "-1"}, wantErr: `-write-rate: "-1" is not 0 or a number of at least 1e-05`},
 		{name: "a write rate too small to time", args: []string{"-write-rate", "1e-12"}, wantErr: `-write-rate: "1e-12" is not 0 or a number of at least 1e-05`},

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/liveorders/liveorders/internal/natsbus"
@@ -121,6 +123,30 @@ func positiveDuration(p *time.Duration) func(string) error {
 			return fmt.Errorf("%q is not a duration above 0 such as 10s", s)
 		}
 		*p = d
+		return nil
+	}
+}
+
+// prefixes returns a setter of *p that takes a comma-separated list of
+// CIDRs and addresses (an address is a prefix of its full length).
+func prefixes(p *[]netip.Prefix) func(string) error {
+	return func(s string) error {
+		var ps []netip.Prefix
+		for _, f := range strings.Split(s, ",") {
+			if f = strings.TrimSpace(f); f == "" {
+				continue
+			}
+			pr, err := netip.ParsePrefix(f)
+			if err != nil {
+				a, aerr := netip.ParseAddr(f)
+				if aerr != nil {
+					return fmt.Errorf("%q is not an address or a CIDR such as 10.0.0.0/8", f)
+				}
+				pr = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+			ps = append(ps, pr.Masked())
+		}
+		*p = ps
 		return nil
 	}
 }

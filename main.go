@@ -34,8 +34,12 @@ func main() {
 }
 
 // run is the whole program: it returns when ctx ends and the server has
-// shut down, or on a start-up error.
+// shut down, or on a start-up error. Its first argument may name a
+// subcommand instead: healthcheck.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := parse(args, getenv, stderr)
 	if err != nil {
 		return err

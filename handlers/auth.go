@@ -81,7 +81,7 @@ func (srv *Server) write(scope auth.Scope) fiber.Handler {
 		if cl != nil {
 			subject = cl.Subject
 		}
-		if wait := srv.writes.allow(c.IP(), subject); wait > 0 {
+		if wait := srv.writes.allow(srv.clientIP(c), subject); wait > 0 {
 			return rateLimited(wait)
 		}
 		return c.Next()

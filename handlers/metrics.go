@@ -154,3 +154,30 @@ func (m *Metrics) observeRequest(route, method string, status int, d time.Durati
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
 }
+
+// watchServer adds the gauges read off srv at each scrape: whether it is
+// ready (what /readyz answers), whether its store can serve, and its socket
+// cap, which dashboards and alerts compare liveorders_sockets_open with.
+func (m *Metrics) watchServer(srv *Server) {
+	for _, c := range []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "liveorders_ready", Help: "1 while /readyz answers 200 (load balancers send this instance new clients), else 0.",
+		}, func() float64 { return boolGauge(srv.ready.Load() && srv.storeErr() == nil) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "liveorders_store_ready", Help: "1 while the store can take writes and follows the log, else 0 (writes are refused with 503).",
+		}, func() float64 { return boolGauge(srv.storeErr() == nil) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "liveorders_max_sockets", Help: "The cap on open sockets (-max-sockets); 0: no cap.",
+		}, func() float64 { return float64(srv.cfg.MaxSockets) }),
+	} {
+		// A Metrics shared by two servers keeps the first one's.
+		_ = m.reg.Register(c)
+	}
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

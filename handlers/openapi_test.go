@@ -5,12 +5,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/testenv"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -46,7 +48,11 @@ func mustValidator(t *testing.T, body []byte) validator.Validator {
 // TestOpenAPIDocument validates the served document against the OpenAPI 3.1
 // specification with pb33f's validator.
 func TestOpenAPIDocument(t *testing.T) {
-	s := testenv.Start(t, testenv.Options{})
+	// The test is the proxy in front: its forwarded scheme is believed
+	// (proxy_test.go checks that an untrusted peer's is not).
+	s := testenv.Start(t, testenv.Options{Config: func(c *server.Config) {
+		c.HTTP.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}})
 	v, body := openapiValidator(t, s)
 	if ok, errs := v.ValidateDocument(); !ok {
 		for _, e := range errs {

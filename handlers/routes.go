@@ -63,7 +63,7 @@ func (srv *Server) requestLog(c *fiber.Ctx) error {
 	}
 	d := time.Since(start)
 	srv.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
-		"duration", d, "ip", c.IP())
+		"duration", d, "ip", srv.clientIP(c))
 	// The route template, not the path, so that the label's values stay
 	// as few as the routes.
 	srv.metrics.observeRequest(srv.table.template(c.Method(), c.Path()), c.Method(), status, d)
@@ -84,10 +84,8 @@ func (srv *Server) readyz(c *fiber.Ctx) error {
 	if !srv.ready.Load() {
 		return c.Status(503).JSON(api.Health{Status: "shutting down"})
 	}
-	if r, ok := srv.cfg.Store.(readier); ok {
-		if err := r.Ready(); err != nil {
-			return c.Status(503).JSON(api.Health{Status: "not ready", Cause: err.Error()})
-		}
+	if err := srv.storeErr(); err != nil {
+		return c.Status(503).JSON(api.Health{Status: "not ready", Cause: err.Error()})
 	}
 	if l, ok := srv.cfg.Store.(orders.LiveSource); ok {
 		// Not following the log: a load balancer sends new clients to an
@@ -97,4 +95,12 @@ func (srv *Server) readyz(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(api.Health{Status: "ready"})
+}
+
+// storeErr is why the store cannot serve, nil if it can.
+func (srv *Server) storeErr() error {
+	if r, ok := srv.cfg.Store.(readier); ok {
+		return r.Ready()
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,6 +71,12 @@ type Config struct {
 	// with Retry-After. Default 0: no limit.
 	WriteRate  float64
 	WriteBurst int
+	// TrustedProxies are the peers (load balancers, reverse proxies) whose
+	// X-Forwarded-For, -Proto and -Host are believed: the client address
+	// for write limits and logs, and the scheme and host the contract
+	// documents name. From any other peer those headers are ignored.
+	// Default none: the connection's peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // defaultReadTimeout is Config.ReadTimeout's default: far longer than any
@@ -102,6 +109,7 @@ type Server struct {
 	origins origins
 	metrics *Metrics
 	writes  *writeLimiter
+	trusted trustedProxies
 	table   routeTable // the registered routes, for templates and Allow
 
 	ready atomic.Bool
@@ -119,6 +127,7 @@ func New(cfg Config) *Server {
 		log:     cfg.Logger,
 		origins: newOrigins(cfg.AllowedOrigins),
 		metrics: cfg.Metrics,
+		trusted: cfg.TrustedProxies,
 	}
 	limit := writeLimit{rate: cfg.WriteRate, burst: cfg.WriteBurst}
 	srv.writes = newWriteLimiter(limit, limit, time.Now)
@@ -138,10 +147,14 @@ func New(cfg Config) *Server {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ReduceMemoryUsage: true,
+		// X-Forwarded-Proto and -Host are read from trusted proxies only.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          srv.trusted.strings(),
 	})
 	keepHijackedConns(srv.app.Server())
 	lingerOnRequestErrors(srv.app.Server())
 	srv.routes()
+	srv.metrics.watchServer(srv)
 	srv.ready.Store(true)
 	return srv
 }
