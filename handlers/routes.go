@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"regexp"
 	"runtime/debug"
@@ -87,20 +88,22 @@ func (srv *Server) readyz(c *fiber.Ctx) error {
 	if err := srv.storeErr(); err != nil {
 		return c.Status(503).JSON(api.Health{Status: "not ready", Cause: err.Error()})
 	}
-	if l, ok := srv.cfg.Store.(orders.LiveSource); ok {
-		// Not following the log: a load balancer sends new clients to an
-		// instance that does (see internal/natsbus/liveness.go).
-		if st := l.Liveness(); !st.Live {
-			return c.Status(503).JSON(api.Health{Status: "not ready", Cause: string(st.Cause) + ": " + st.Detail})
-		}
-	}
 	return c.JSON(api.Health{Status: "ready"})
 }
 
-// storeErr is why the store cannot serve, nil if it can.
+// storeErr is why the store cannot serve, nil if it can: its log was
+// reset, or it cannot show that it follows it (a load balancer then sends
+// new clients to an instance that does; see internal/natsbus/liveness.go).
 func (srv *Server) storeErr() error {
 	if r, ok := srv.cfg.Store.(readier); ok {
-		return r.Ready()
+		if err := r.Ready(); err != nil {
+			return err
+		}
+	}
+	if l, ok := srv.cfg.Store.(orders.LiveSource); ok {
+		if st := l.Liveness(); !st.Live {
+			return fmt.Errorf("%s: %s", st.Cause, st.Detail)
+		}
 	}
 	return nil
 }

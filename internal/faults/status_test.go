@@ -75,6 +75,10 @@ func TestStatusAcrossACut(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "store_unreachable") {
 		t.Fatalf("/readyz while cut: %d %s", resp.StatusCode, body)
 	}
+	if _, body := srv.Get(t, "/metrics"); !strings.Contains(string(body), "\nliveorders_ready 0\n") ||
+		!strings.Contains(string(body), "\nliveorders_store_ready 0\n") {
+		t.Error("/metrics while cut: liveorders_ready and liveorders_store_ready are not 0")
+	}
 	resp, body = srv.Post(t, "/orders/A1", `{"amount":1}`)
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "unavailable") {
 		t.Fatalf("order while cut: %d %s", resp.StatusCode, body)
