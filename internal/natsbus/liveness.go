@@ -191,7 +191,19 @@ func (lv *liveness) look(ctx context.Context, at time.Time) probe {
 	if err != nil {
 		return probe{at: at, err: fmt.Errorf("stream %s: %w", lv.stream.name, err)}
 	}
-	return probe{at: at, last: stream.CachedInfo().State.LastSeq}
+	info := stream.CachedInfo()
+	if lv.stream.leaderless(info) {
+		return probe{at: at, err: fmt.Errorf("stream %s has no leader", lv.stream.name)}
+	}
+	return probe{at: at, last: info.State.LastSeq}
+}
+
+// leaderless reports an answer about a replicated stream that names no
+// leader: the cluster answers so (from a replica's own copy, which may lag
+// far behind) while the stream elects one, as after a partition heals. It
+// says nothing of the log's end.
+func (ls *logStream) leaderless(info *jetstream.StreamInfo) bool {
+	return ls.replicas > 1 && info.Cluster != nil && info.Cluster.Leader == ""
 }
 
 // prober holds the bucket of the looks' writes, once opened.
