@@ -4,7 +4,7 @@ package main
 // TypeScript declarations (static/protocol.gen.js, .d.ts), and the AsyncAPI
 // and OpenAPI documents and the reference page (handlers/contract/*.gen.*)
 // from the contract in schema/*.schema.json.
-//go:generate go run ./internal/schemagen -schemas schema -go api -js static/protocol.gen.js -ts static/protocol.gen.d.ts -contract handlers/contract
+//go:generate go run ./internal/schemagen -schemas schema -go api -js static/protocol.gen.js -ts static/protocol.gen.d.ts -contract handlers/contract -routes schema/routes/routes.json
 
 // Compare schema/ with the last released contract (schema/released/vN/) and
 // print every change with its direction and verdict, as warnings: make check

@@ -28,9 +28,10 @@ type Health struct {
 }
 
 // SchemaEntry is one schema file the server publishes, in the listing of GET
-// /schemas/v1/.
+// /schemas/v1.
 type SchemaEntry struct {
-	// The file's $id: the path it is served at.
+	// The file's $id: the path it is served at. The served copy leaves its $id
+	// out, so that its base is the URL it was fetched from.
 	ID    string `json:"$id"`
 	Name  string `json:"name"`
 	Title string `json:"title"`

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/liveorders/liveorders/api"
@@ -15,9 +16,11 @@ import (
 )
 
 // contractRoutes publishes the contract: the schema files under schema.Base
-// (each file's $id is its URL, so references between them resolve against
-// this server), a listing of them, the AsyncAPI and OpenAPI documents
-// (naming this server) and the reference page. Every answer carries an ETag
+// (served without their $id, so that each file's base is the URL it was
+// fetched from and references between them resolve against this server,
+// whichever URL a client used; see mustWithoutID), a listing of them, the
+// AsyncAPI and OpenAPI documents (naming this server) and the reference
+// page. Every answer carries an ETag
 // and goes through the CORS middleware.
 func (srv *Server) contractRoutes() {
 	var list []api.SchemaEntry
@@ -32,10 +35,13 @@ func (srv *Server) contractRoutes() {
 		}
 		_ = json.Unmarshal(body, &head)
 		list = append(list, api.SchemaEntry{ID: schema.Base + name, Name: name, Title: head.Title})
-		srv.app.Get(schema.Base+name, typedFile("application/schema+json", body))
+		srv.app.Get(schema.Base+name, typedFile("application/schema+json", mustWithoutID(name, body)))
 	}
 	listing, _ := json.Marshal(list)
-	srv.app.Get(schema.Base, typedFile(fiber.MIMEApplicationJSONCharsetUTF8, listing))
+	// /schemas/v1, without the slash a path of an API does not end in;
+	// routing is not strict, so /schemas/v1/, where v1 first listed them,
+	// gets the same answer.
+	srv.app.Get(strings.TrimSuffix(schema.Base, "/"), typedFile(fiber.MIMEApplicationJSONCharsetUTF8, listing))
 	const yamlType = "application/yaml; charset=utf-8"
 	jsonStr := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 	wsScheme := func(scheme string) string {
@@ -60,6 +66,27 @@ func (srv *Server) contractRoutes() {
 	srv.app.Get("/docs", typedFile(fiber.MIMETextHTMLCharsetUTF8, contract.DocsHTML))
 	srv.app.Get("/docs/try.js", typedFile(jsType, contract.TryJS))
 	srv.app.Get("/docs/validate.gen.js", typedFile(jsType, contract.ValidateJS))
+}
+
+// mustWithoutID returns a schema file without its top-level $id member, the
+// rest byte for byte. A schema without $id has the URL it was retrieved
+// from as its base (JSON Schema 2020-12, section 9.1.1), so a validator
+// that loads the files by their full URL, by their path from this server,
+// or from disk (where the $id is the path) keys each file once and
+// resolves the references between them consistently: Ajv refuses a file
+// reached under two keys when its $id is neither. The files are embedded,
+// so a file whose $id is not where this expects it is a fault of the build.
+func mustWithoutID(name string, body []byte) []byte {
+	member := []byte(`"$id": "` + schema.Base + name + `",`)
+	i := bytes.Index(body, []byte(`"$id"`))
+	if i < 0 || !bytes.HasPrefix(body[i:], member) || i > bytes.Index(body, []byte(`"$defs"`)) {
+		panic(fmt.Sprintf("handlers: schema/%s does not start with %s", name, member))
+	}
+	start := bytes.LastIndexByte(body[:i], '\n') // the member's line, with its indent
+	if start < 0 {
+		start = i
+	}
+	return append(bytes.Clone(body[:start]), body[i+len(member):]...)
 }
 
 // jsType is the media type of JavaScript (RFC 9239).

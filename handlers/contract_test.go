@@ -50,14 +50,29 @@ func TestSchemasServed(t *testing.T) {
 			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" {
 				t.Errorf("Access-Control-Allow-Origin = %q", got)
 			}
-			if !bytes.Equal(body, want) {
-				t.Errorf("served body differs from schema/%s", name)
+			// The file as in schema/, without its $id (its base is the
+			// URL it was fetched from), and nothing else changed.
+			var served, file map[string]any
+			if err := json.Unmarshal(body, &served); err != nil {
+				t.Fatal(err)
 			}
-			var doc struct {
-				ID string `json:"$id"`
+			if err := json.Unmarshal(want, &file); err != nil {
+				t.Fatal(err)
 			}
-			if err := json.Unmarshal(body, &doc); err != nil || doc.ID != url {
-				t.Errorf("$id = %q (%v), want %q", doc.ID, err, url)
+			if id, ok := served["$id"]; ok {
+				t.Errorf("served with $id %v; want none", id)
+			}
+			if file["$id"] != url {
+				t.Errorf("schema/%s: $id = %v, want %s", name, file["$id"], url)
+			}
+			delete(file, "$id")
+			if !reflect.DeepEqual(served, file) {
+				t.Errorf("served body differs from schema/%s beyond its $id", name)
+			}
+			// Byte for byte but for the $id line.
+			idLine := []byte("\n  \"$id\": \"" + url + "\",")
+			if !bytes.Equal(body, bytes.Replace(want, idLine, nil, 1)) {
+				t.Errorf("served body is not schema/%s without its $id line", name)
 			}
 			etag := resp.Header.Get("ETag")
 			if etag == "" {

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/netip"
 	"reflect"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -129,47 +127,4 @@ func respETag(t *testing.T, s *testenv.Server, path string) string {
 	t.Helper()
 	resp, _ := s.Get(t, path)
 	return resp.Header.Get("ETag")
-}
-
-var (
-	fiberParam = regexp.MustCompile(`:[A-Za-z]+`)
-	oasParam   = regexp.MustCompile(`\{[^}]+\}`)
-)
-
-// TestOpenAPIRoutes checks that every route the server registers is an
-// operation of the document, and every operation is a registered route.
-func TestOpenAPIRoutes(t *testing.T) {
-	s := testenv.Start(t, testenv.Options{})
-	_, body := openapiValidator(t, s)
-	var doc struct {
-		Paths map[string]map[string]any
-	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var documented, registered []string
-	for p, ops := range doc.Paths {
-		for method := range ops {
-			documented = append(documented, strings.ToUpper(method)+" "+oasParam.ReplaceAllString(p, "{}"))
-		}
-	}
-	for _, r := range s.HTTP.App().GetRoutes(true) {
-		if r.Method == http.MethodHead || r.Method == http.MethodConnect || r.Method == http.MethodOptions {
-			continue
-		}
-		registered = append(registered, r.Method+" "+fiberParam.ReplaceAllString(r.Path, "{}"))
-	}
-	slices.Sort(documented)
-	slices.Sort(registered)
-	registered = slices.Compact(registered)
-	for _, r := range registered {
-		if !slices.Contains(documented, r) {
-			t.Errorf("the server registers %s; /openapi.json does not document it", r)
-		}
-	}
-	for _, d := range documented {
-		if !slices.Contains(registered, d) {
-			t.Errorf("/openapi.json documents %s; the server does not register it", d)
-		}
-	}
 }

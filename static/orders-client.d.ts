@@ -1,6 +1,6 @@
 /**
- * The types of orders-client.js, a browser client for the liveorders.v1
- * WebSocket protocol. The message and command types come from
+ * The types of orders-client.js, a client for the liveorders.v1 WebSocket
+ * protocol, for browsers and Node.js. The message and command types come from
  * protocol.gen.d.ts, generated from the schemas.
  *
  * ```ts
@@ -77,6 +77,33 @@ export interface View {
   totals: ReadonlyMap<ProductID, number>;
 }
 
+/**
+ * What the client uses of a socket: the browser's WebSocket, Node.js's
+ * global one (22 and later) and the `ws` package's all have it. Declared
+ * here rather than taken from the DOM library, so that a Node.js project
+ * without it type-checks these declarations.
+ */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void, options?: { once?: boolean; signal?: AbortSignal }): void;
+}
+
+/** A WebSocket class: `new WebSocketImpl(url, protocols)` opens a socket. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** An event listener, as EventTarget takes one (the DOM's EventListenerOrEventListenerObject). */
+export type Listener = ((event: Event) => void) | { handleEvent(event: Event): void };
+
+/** The options of addEventListener (the DOM's AddEventListenerOptions). */
+export interface ListenerOptions {
+  capture?: boolean;
+  once?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
 /** The options of {@link OrdersClient}. */
 export interface OrdersClientOptions {
   /** The category to follow first. */
@@ -87,8 +114,12 @@ export interface OrdersClientOptions {
    * `/orders` on the page's origin.
    */
   url?: string | URL;
-  /** The WebSocket class to use. Default: `WebSocket`. */
-  WebSocketImpl?: { new (url: string, protocols?: string | string[]): WebSocket };
+  /**
+   * The WebSocket class to use. Default: the global `WebSocket` (browsers,
+   * Node.js 22 and later). In Node.js 20, pass `WebSocket` from the `ws`
+   * package.
+   */
+  WebSocketImpl?: WebSocketConstructor;
   /** Default {@link DEFAULT_MIN_DELAY_MS}. */
   minDelayMs?: number;
   /** Default {@link DEFAULT_MAX_DELAY_MS}. */
@@ -214,13 +245,13 @@ export declare class OrdersClient extends EventTarget {
   addEventListener<K extends keyof OrdersClientEventMap>(
     type: K,
     listener: (event: CustomEvent<OrdersClientEventMap[K]>) => void,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | ListenerOptions,
   ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: Listener | null, options?: boolean | ListenerOptions): void;
   removeEventListener<K extends keyof OrdersClientEventMap>(
     type: K,
     listener: (event: CustomEvent<OrdersClientEventMap[K]>) => void,
-    options?: boolean | EventListenerOptions,
+    options?: boolean | { capture?: boolean },
   ): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: Listener | null, options?: boolean | { capture?: boolean }): void;
 }

@@ -95,14 +95,26 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, OrdersError };
  */
 
 /**
+ * What the client uses of a socket: the browser's WebSocket, Node.js's
+ * global one and the `ws` package's all have it.
+ * @typedef {object} WebSocketLike
+ * @property {number} readyState
+ * @property {(data: string) => void} send
+ * @property {(code?: number, reason?: string) => void} close
+ * @property {(type: "open" | "message" | "close" | "error", listener: (event: any) => void, options?: { once?: boolean, signal?: AbortSignal }) => void} addEventListener
+ */
+/** @typedef {new (url: string, protocols?: string | string[]) => WebSocketLike} WebSocketConstructor */
+
+/**
  * @typedef {object} OrdersClientOptions
  * @property {string} category The category to follow first (see
  *   {@link OrdersClient#subscribe}).
  * @property {string | URL} [url] The orders endpoint without the category,
  *   e.g. `wss://shop.example/orders`. Relative URLs resolve against the page;
  *   http(s) becomes ws(s). Default: `/orders` on the page's origin.
- * @property {{ new (url: string, protocols?: string | string[]): WebSocket }} [WebSocketImpl]
- *   The WebSocket class to use (tests pass a fake). Default: `WebSocket`.
+ * @property {WebSocketConstructor} [WebSocketImpl] The WebSocket class to
+ *   use: default, the global `WebSocket` (browsers, Node.js 22 and later); in
+ *   Node.js 20, `WebSocket` from the `ws` package (tests pass a fake).
  * @property {number} [minDelayMs] Default {@link DEFAULT_MIN_DELAY_MS}.
  * @property {number} [maxDelayMs] Default {@link DEFAULT_MAX_DELAY_MS}.
  * @property {number} [stableAfterMs] Default {@link DEFAULT_STABLE_AFTER_MS}.

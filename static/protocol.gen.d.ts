@@ -574,10 +574,13 @@ export interface Health {
 }
 
 /**
- * One schema file the server publishes, in the listing of GET /schemas/v1/.
+ * One schema file the server publishes, in the listing of GET /schemas/v1.
  */
 export interface SchemaEntry {
-  /** The file's $id: the path it is served at. */
+  /**
+   * The file's $id: the path it is served at. The served copy leaves its $id
+   * out, so that its base is the URL it was fetched from.
+   */
   $id: string;
   name: string;
   title: string;

@@ -498,9 +498,9 @@ export const DurationPattern = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
  */
 
 /**
- * One schema file the server publishes, in the listing of GET /schemas/v1/.
+ * One schema file the server publishes, in the listing of GET /schemas/v1.
  * @typedef {object} SchemaEntry
- * @property {string} $id The file's $id: the path it is served at.
+ * @property {string} $id The file's $id: the path it is served at. The served copy leaves its $id out, so that its base is the URL it was fetched from.
  * @property {string} name
  * @property {string} title
  */

@@ -58,3 +58,40 @@ func TestNoOpenAPIDocumentFails(t *testing.T) {
 		t.Fatalf("check = %v, want an error naming make generate\n%s", err, out)
 	}
 }
+
+// TestUnlistedPathsComeFromTheRouteTable: a released operation that is not
+// an API route is left out of the comparison only because the route table
+// lists it as served (or the release tagged it a web client file): taken
+// out of the table, its absence from the document breaks v1 again.
+func TestUnlistedPathsComeFromTheRouteTable(t *testing.T) {
+	c := copyContract(t)
+	out, err := runCheck(t, c)
+	if err != nil {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"HTTP GET /docs/try.js: served, listed in the route table as not an API route: not compared",
+		"HTTP GET /app.js: a file of the web client, not an API route: not compared",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	editJSON(t, filepath.Join(c.schemas, "routes", "routes.json"), func(doc map[string]any) {
+		var keep []any
+		for _, u := range doc["unlisted"].([]any) {
+			if u.(map[string]any)["path"] != "/docs/try.js" {
+				keep = append(keep, u)
+			}
+		}
+		doc["unlisted"] = keep
+	})
+	out, err = runCheck(t, c)
+	if !errors.Is(err, errBreaking) {
+		t.Fatalf("check = %v, want a breaking-change failure; output:\n%s", err, out)
+	}
+	want := regexp.MustCompile(`(?m)^.*released/v1/openapi\.json#/paths/~1docs~1try\.js/get: HTTP GET /docs/try\.js: .*\[api-path-removed-without-deprecation\]: BREAKING$`)
+	if !want.MatchString(out) {
+		t.Errorf("output has no line matching %s:\n%s", want, out)
+	}
+}

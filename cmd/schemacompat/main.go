@@ -6,7 +6,10 @@
 //
 // The HTTP roots come from the OpenAPI document generated from schema/,
 // and oasdiff compares that document with the released copy, route by
-// route.
+// route. Operations of the released copy that are not API routes are left
+// out, each printed: those it tagged as files of the web client, and the
+// paths the route table (schema/routes/routes.json) lists as unlisted,
+// which the server still serves.
 //
 // It fails when a change breaks clients of the released version, unless
 // schema/ is the next major version (its $id /schemas/v2/… and its
@@ -23,6 +26,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -58,6 +62,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	schemaDir := fl.String("schemas", "schema", "directory of the changed contract's *.schema.json files")
 	releasedDir := fl.String("released", filepath.Join("schema", "released"), "directory of the released contracts, one vN directory each")
 	openapi := fl.String("openapi", filepath.Join("handlers", "contract", "openapi.gen.json"), "the OpenAPI document generated from the schemas: its HTTP roots, and its routes compared with the released copy")
+	routes := fl.String("routes", "", "the route table, whose unlisted paths (served, not API routes) are left out of the comparison (empty: -schemas/routes/routes.json)")
 	warn := fl.Bool("warn", false, "print the findings as warnings and never fail (go generate)")
 	release := fl.Bool("release", false, "release the contract: copy it to the released directory, unless it breaks the released version")
 	via := fl.Bool("v", false, "print how a root reaches each finding")
@@ -73,6 +78,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	c := &check{cur: cur, schemaDir: *schemaDir, releasedDir: *releasedDir, openapi: *openapi, stdout: stdout, via: *via}
+	if *routes == "" {
+		*routes = filepath.Join(*schemaDir, "routes", "routes.json")
+	}
+	if c.unlisted, err = unlistedPaths(*routes); err != nil {
+		return err
+	}
 	if c.doc, err = os.ReadFile(*openapi); err != nil {
 		return fmt.Errorf("the OpenAPI document: %w (make generate writes it)", err)
 	}
@@ -109,8 +120,31 @@ type check struct {
 	doc                    []byte // the OpenAPI document generated from cur
 	schemaDir, releasedDir string
 	openapi                string
+	unlisted               []string // served paths that are not API routes (the route table's)
 	stdout                 io.Writer
 	via                    bool
+}
+
+// unlistedPaths reads the paths the route table lists as served but not
+// routes of the API; a missing table lists none.
+func unlistedPaths(path string) ([]string, error) {
+	data, err := readOptional(path)
+	if err != nil || data == nil {
+		return nil, err
+	}
+	var table struct {
+		Unlisted []struct {
+			Path string `json:"path"`
+		} `json:"unlisted"`
+	}
+	if err := json.Unmarshal(data, &table); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var paths []string
+	for _, u := range table.Unlisted {
+		paths = append(paths, u.Path)
+	}
+	return paths, nil
 }
 
 // outcome is what the comparison with the latest release found.
@@ -119,6 +153,7 @@ type outcome struct {
 	latest  *schemacompat.Release     // nil before the first release
 	report  *schemacompat.Report      // nil before the first release
 	http    []schemacompat.HTTPChange // oasdiff's, when both documents exist
+	leftOut []schemacompat.LeftOut    // released operations that are not API routes
 	note    string                    // why the HTTP routes were not compared
 	bump    bool                      // version is latest's + 1: breaking changes are allowed
 }
@@ -205,6 +240,11 @@ func (c *check) compare() (*outcome, error) {
 		o.note = fmt.Sprintf("%s has no %s: the HTTP routes are compared from its next release on", latest.Dir, releasedOpenAPI)
 		return o, nil
 	}
+	// The released document may list what is not the API (the web
+	// client's files, once): those are left out, and said so.
+	if oldDoc, o.leftOut, err = schemacompat.LeaveOut(oldDocPath, oldDoc, c.unlisted); err != nil {
+		return nil, err
+	}
 	if o.http, err = schemacompat.DiffOpenAPI(oldDocPath, oldDoc, c.openapi, c.doc); err != nil {
 		return nil, err
 	}
@@ -230,6 +270,11 @@ func (c *check) subprotocol(version int) error {
 func (c *check) print(o *outcome) error {
 	if err := o.report.Write(c.stdout, c.via); err != nil {
 		return err
+	}
+	for _, l := range o.leftOut {
+		if _, err := fmt.Fprintln(c.stdout, l); err != nil {
+			return err
+		}
 	}
 	warnings := 0
 	for _, h := range o.http {

@@ -14,23 +14,23 @@ import (
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
-// docSnippet returns the JavaScript block of the "Validating in your own
-// tests" item of docs/contract.md, as printed.
-func docSnippet(t *testing.T) string {
+// docsSnippet returns the JavaScript block of the "Validating in your own
+// tests" item of docs/contract-tools.md, as printed.
+func docsSnippet(t *testing.T) string {
 	t.Helper()
-	doc, err := os.ReadFile(filepath.Join(root, "docs", "contract.md"))
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "contract-tools.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, after, ok := strings.Cut(string(doc), "**Validating in your own tests**")
 	if !ok {
-		t.Fatal("docs/contract.md has no \"Validating in your own tests\" item")
+		t.Fatal("docs/contract-tools.md has no \"Validating in your own tests\" item")
 	}
 	m := regexp.MustCompile("(?s)```js\n(.*?)```").FindStringSubmatch(after)
 	if m == nil {
 		t.Fatal("the item has no ```js block")
 	}
-	// The block is indented as part of its list item.
+	// The block may be indented as part of a list item.
 	var b strings.Builder
 	for _, line := range strings.Split(m[1], "\n") {
 		b.WriteString(strings.TrimPrefix(line, "  ") + "\n")
@@ -45,15 +45,14 @@ globalThis.command = JSON.parse(process.env.COMMAND);
 await import("./snippet.mjs");
 `
 
-// TestDocAjvSnippet runs the Ajv lines of docs/contract.md with node,
-// exactly as printed but for the server's address, against a live server:
-// one Ajv instance compiles Message and Command from the served schemas, and
-// real frames and commands validate; a bad frame and a bad command are
-// reported.
-func TestDocAjvSnippet(t *testing.T) {
+// TestDocsAjvSnippet runs the Ajv lines of docs/contract-tools.md with node, exactly as
+// printed but for the server's address, against a live server: one Ajv
+// instance compiles Message and Command from the served schemas, and real
+// frames and commands validate; a bad frame and a bad command are reported.
+func TestDocsAjvSnippet(t *testing.T) {
 	tl := needTools(t)
 	s := testenv.Start(t, testenv.Options{})
-	snippet := docSnippet(t)
+	snippet := docsSnippet(t)
 	const local = "http://localhost:3000"
 	if !strings.Contains(snippet, local) || !strings.Contains(snippet, "Message") || !strings.Contains(snippet, "Command") {
 		t.Fatalf("the snippet does not load Message and Command from %s:\n%s", local, snippet)

@@ -58,7 +58,7 @@ func parseAsyncAPI(t *testing.T, tl tools, files ...string) (map[string]parseRes
 // TestAsyncAPIParser runs the official AsyncAPI parser on the documents the
 // server serves, JSON and YAML, and checks what it reads: no error, no
 // warning, the serving host, every reply and correlation id, the payloads'
-// declared dialect.
+// schema format (AsyncAPI's default).
 func TestAsyncAPIParser(t *testing.T) {
 	tl := needTools(t)
 	s := testenv.Start(t, testenv.Options{})
@@ -79,6 +79,12 @@ func TestAsyncAPIParser(t *testing.T) {
 			t.Errorf("%s: not parsed", name)
 		}
 		for _, d := range r.Diagnostics {
+			// The one diagnostic allowed: the information that 3.1.0
+			// exists. The document is 3.0.0 on purpose, the latest
+			// version model generators (Modelina) read.
+			if d.Code == "asyncapi-latest-version" && d.Severity == 2 {
+				continue
+			}
 			t.Errorf("%s: diagnostic %d %s at %v: %s", name, d.Severity, d.Code, d.Path, d.Message)
 		}
 		if len(r.Servers) != 1 || r.Servers[0].Host != s.Addr || r.Servers[0].Protocol != "ws" {
@@ -93,8 +99,10 @@ func TestAsyncAPIParser(t *testing.T) {
 				t.Errorf("%s: %s replies with %v, want %v", name, op, got, want)
 			}
 		}
+		// Payloads are AsyncAPI schemas (AsyncAPI 3.0.0's default format),
+		// which model generators read, required and all.
 		for msg, m := range r.Messages {
-			if m.SchemaFormat != "application/schema+json;version=draft-2020-12" {
+			if m.SchemaFormat != "application/vnd.aai.asyncapi;version=3.0.0" {
 				t.Errorf("%s: message %s has schema format %q", name, msg, m.SchemaFormat)
 			}
 		}
@@ -121,9 +129,9 @@ func TestAsyncAPIParser(t *testing.T) {
 
 // branchResult is one line of scripts/node/draft07-branches.mjs.
 type branchResult struct {
-	Validator, Union, Message, Example string
-	Matches                            []string
-	UnionValid                         bool `json:"union_valid"`
+	Validator, Union, Message, Payload, Example string
+	Matches                                     []string
+	UnionValid                                  bool `json:"union_valid"`
 }
 
 func draft07Branches(t *testing.T, tl tools, args ...string) []branchResult {
@@ -154,9 +162,9 @@ func TestDraft07ReadsOneBranch(t *testing.T) {
 		t.Fatalf("%d checks, want every example of the 9 messages of Message and Command, by both validators", len(res))
 	}
 	for _, r := range res {
-		if !slices.Equal(r.Matches, []string{r.Message}) || !r.UnionValid {
+		if !slices.Equal(r.Matches, []string{r.Payload}) || !r.UnionValid {
 			t.Errorf("%s: %s example %s matches %v of %s (union valid: %v), want exactly %s",
-				r.Validator, r.Message, r.Example, r.Matches, r.Union, r.UnionValid, r.Message)
+				r.Validator, r.Message, r.Example, r.Matches, r.Union, r.UnionValid, r.Payload)
 		}
 	}
 

@@ -47,7 +47,8 @@ func needTools(t *testing.T) tools {
 		t.Fatal(err)
 	}
 	modules := filepath.Join(dir, "node_modules")
-	for _, pkg := range []string{"ajv", "@asyncapi/parser", "typescript"} {
+	for _, pkg := range []string{"ajv", "@asyncapi/parser", "typescript", "@redocly/cli", "@stoplight/spectral-cli", "@asyncapi/modelina",
+		"openapi-typescript", "openapi-fetch", "@arethetypeswrong/cli", "ws", "@types/node"} {
 		if _, err := os.Stat(filepath.Join(modules, pkg, "package.json")); err != nil {
 			missing("the npm package " + pkg + " is not installed in scripts/node")
 		}

@@ -55,7 +55,8 @@ func TestTypeScriptPackage(t *testing.T) {
 		files = append(files, f.Path)
 	}
 	slices.Sort(files)
-	want := append(clientModules(t), "orders-client.d.ts", "orders-client.js", "package.json", "protocol.gen.d.ts", "protocol.gen.js")
+	want := append(clientModules(t), "LICENSE", "README.md", "orders-client.cjs", "orders-client.d.cts", "orders-client.d.ts", "orders-client.js",
+		"package.json", "protocol.gen.cjs", "protocol.gen.d.cts", "protocol.gen.d.ts", "protocol.gen.js")
 	slices.Sort(want)
 	if !slices.Equal(files, want) {
 		t.Errorf("the package holds %v, want %v", files, want)
@@ -224,7 +225,7 @@ func TestServedClientIsThePackagedOne(t *testing.T) {
 			t.Errorf("/%s differs from static/%s", name, name)
 		}
 	}
-	for _, name := range []string{"orders-client.d.ts", "protocol.gen.d.ts", "package.json"} {
+	for _, name := range []string{"orders-client.d.ts", "protocol.gen.d.ts", "package.json", "README.md", "LICENSE", "orders-client.cjs"} {
 		if resp, _ := s.Get(t, "/"+name); resp.StatusCode == 200 {
 			t.Errorf("/%s is served; only what a browser loads is", name)
 		}

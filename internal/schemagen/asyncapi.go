@@ -19,14 +19,10 @@ const (
 	asyncapiYAML = "asyncapi.gen.yaml"
 )
 
-// asyncapiVersion is the AsyncAPI version the document is written in.
-const asyncapiVersion = "3.1.0"
-
-// payloadFormat declares the payload schemas' dialect: the schema files'
-// own. The schemas it points to are also written so that a reader assuming
-// AsyncAPI's default (a draft-07 superset) gets the same meaning; see
-// portableSchema.
-const payloadFormat = "application/schema+json;version=draft-2020-12"
+// asyncapiVersion is the AsyncAPI version the document is written in:
+// 3.0.0, the latest that model generators (Modelina) read; the document
+// uses nothing of 3.1.
+const asyncapiVersion = "3.0.0"
 
 // servedServer names the server entry of the documents. The generated files
 // give it the host of a local server (protocol.Server); the server that
@@ -57,10 +53,20 @@ func asyncapiFiles(m *Model, p *protocol, dir string) ([]output, error) {
 
 func ref(to string) obj { return obj{{"$ref", to}} }
 
-// componentRef points a $ref between schema files at components.schemas.
-func componentRef(r string) string {
-	_, frag, _ := strings.Cut(r, "#")
-	return "#/components/schemas/" + strings.TrimPrefix(frag, "/$defs/")
+// typedComponentRef points a $ref between schema files at components.schemas
+// of the AsyncAPI and OpenAPI documents, whose components are named as the
+// TypeScript types are (tsName): model and client generators (Modelina,
+// orval) name a type after its component, and one named Error would
+// shadow the global.
+func typedComponentRef(m *Model) func(string) string {
+	return func(r string) string {
+		_, frag, _ := strings.Cut(r, "#")
+		name := strings.TrimPrefix(frag, "/$defs/")
+		if d := m.Def(name); d != nil {
+			name = tsName(d)
+		}
+		return "#/components/schemas/" + name
+	}
 }
 
 func asyncapiDoc(m *Model, p *protocol) obj {
@@ -153,6 +159,7 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 		o.set("action", action)
 		o.set("channel", ref("#/channels/"+channelName))
 		o.set("summary", summary)
+		o.set("description", d.Description)
 		o.set("messages", []obj{msgRef(d)})
 		if rs := p.replies(m, d.Name); len(rs) > 0 {
 			var refs []obj
@@ -171,19 +178,36 @@ func asyncapiDoc(m *Model, p *protocol) obj {
 			ops.set("receive"+mb.Def.Name, op("receive", mb.Def, "A client sends "+mb.Value.String+"."))
 		}
 	}
+	// A message that something answers has an operation of its own, for
+	// its reply; the others are sent by one operation, last, whose messages
+	// are the union: model generators (Modelina) make the union of a
+	// multi-message operation a type, named after the channel.
+	var sent []obj
 	if messages != nil {
 		for _, mb := range messages.Members {
-			ops.set("send"+mb.Def.Name, op("send", mb.Def, "The server sends "+mb.Value.String+" (protocol v1)."))
+			if len(p.replies(m, mb.Def.Name)) > 0 {
+				ops.set("send"+mb.Def.Name, op("send", mb.Def, "The server sends "+mb.Value.String+" (protocol v1)."))
+			}
+			sent = append(sent, msgRef(mb.Def))
 		}
 	}
 	if seed != nil {
 		ops.set("send"+seed.Name, op("send", seed, "The server sends a bare frame in the seed-compatible mode (no subprotocol)."))
 	}
+	if len(sent) > 0 {
+		var o obj
+		o.set("action", "send")
+		o.set("channel", ref("#/channels/"+channelName))
+		o.set("summary", "The server sends any message of protocol v1.")
+		o.set("description", messages.Def.Description+" Every frame of a socket opened with the subprotocol is one of these, told apart by "+messages.Property+".")
+		o.set("messages", sent)
+		ops.set("send"+messages.Def.Name, o)
+	}
 	doc.set("operations", ops)
 
 	var schemas obj
 	for _, d := range m.Defs {
-		schemas.set(d.Name, portableSchema(m, d.Source, componentRef))
+		schemas.set(tsName(d), portableSchema(m, d.Source, typedComponentRef(m)))
 	}
 	var comps obj
 	comps.set("messages", compMsgs)
@@ -225,10 +249,11 @@ func asyncapiMessage(m *Model, p *protocol, d *Def, correlation bool) obj {
 	}
 	msg.set("description", desc)
 	msg.set("contentType", "application/json")
-	var payload obj
-	payload.set("schemaFormat", payloadFormat)
-	payload.set("schema", ref("#/components/schemas/"+d.Name))
-	msg.set("payload", payload)
+	// The payload is a schema of AsyncAPI's default format (a draft-07
+	// superset), not one wrapped with a schemaFormat: the components are
+	// written to mean the same in draft-07 and 2020-12 (portableSchema),
+	// and model generators read required and the rest only unwrapped.
+	msg.set("payload", ref("#/components/schemas/"+tsName(d)))
 	if correlation {
 		msg.set("correlationId", ref("#/components/correlationIds/"+p.Correlation))
 	}

@@ -396,4 +396,13 @@ func (w *docsWriter) routes() {
 		w.line("<tr><td><code>%s %s</code></td><td>%s</td><td>%s</td><td>%s</td></tr>", esc(r.Method), esc(r.Path), body, answer, esc(r.Note))
 	}
 	w.line("</table>")
+	if len(w.p.Unlisted) == 0 {
+		return
+	}
+	w.line("<p>The server also serves these, which are not routes of the API and not in the OpenAPI document:</p>")
+	w.line("<table><tr><th>path</th><th>notes</th></tr>")
+	for _, u := range w.p.Unlisted {
+		w.line("<tr><td><code>%s %s</code></td><td>%s</td></tr>", esc(u.Method), esc(u.Path), esc(u.Note))
+	}
+	w.line("</table>")
 }

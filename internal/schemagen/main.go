@@ -2,7 +2,8 @@
 //
 // It reads every *.schema.json in -schemas, rejects anything outside the
 // keywords and shapes it understands, builds a model of the definitions,
-// and renders each output from that model: the Go wire types of package api
+// reads the route table (-routes, schema/routes/routes.json), and renders
+// each output from that model and that table: the Go wire types of package api
 // (-go), the browser module of typedefs and constants (-js) and its
 // TypeScript declarations (-ts), and the published
 // contract (-contract): the AsyncAPI 3 document of the socket and the
@@ -59,6 +60,7 @@ func run(args []string, stderr io.Writer) error {
 	jsPath := fl.String("js", "", "path of the generated JavaScript module (empty: no JavaScript output)")
 	tsPath := fl.String("ts", "", "path of the generated TypeScript declarations of that module (empty: none)")
 	contractDir := fl.String("contract", "", "directory of the AsyncAPI document and the reference page (empty: neither)")
+	routesPath := fl.String("routes", "", "the route table, a JSON file whose $schema is the relative path of routes.schema.json (empty: -schemas/routes/routes.json)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -69,6 +71,15 @@ func run(args []string, stderr io.Writer) error {
 	m, err := load(*schemas)
 	if err != nil {
 		return err
+	}
+	var liveorders *protocol
+	if *tsPath != "" || *contractDir != "" { // the Go types and the module need no routes
+		if *routesPath == "" {
+			*routesPath = filepath.Join(*schemas, "routes", "routes.json")
+		}
+		if liveorders, err = loadProtocol(*routesPath); err != nil {
+			return err
+		}
 	}
 	var outs []output
 	if *goDir != "" {
@@ -86,20 +97,20 @@ func run(args []string, stderr io.Writer) error {
 		outs = append(outs, js)
 	}
 	if *tsPath != "" {
-		outs = append(outs, tsFile(m, &liveorders, *tsPath))
+		outs = append(outs, tsFile(m, liveorders, *tsPath))
 	}
 	if *contractDir != "" {
-		docs, err := asyncapiFiles(m, &liveorders, *contractDir)
+		docs, err := asyncapiFiles(m, liveorders, *contractDir)
 		if err != nil {
 			return err
 		}
 		outs = append(outs, docs...)
-		oas, err := openapiFiles(m, &liveorders, *contractDir)
+		oas, err := openapiFiles(m, liveorders, *contractDir)
 		if err != nil {
 			return err
 		}
 		outs = append(outs, oas...)
-		outs = append(outs, docsFile(m, &liveorders, *contractDir))
+		outs = append(outs, docsFile(m, liveorders, *contractDir))
 	}
 
 	for _, o := range outs {

@@ -20,7 +20,7 @@ const (
 const openapiVersion = "3.1.0"
 
 // openapiFiles renders the OpenAPI document of the HTTP routes, as JSON and
-// as YAML, into dir. The operations come from the route table (protocol.go);
+// as YAML, into dir. The operations come from the route table (routes.json);
 // every body is a $ref to a definition republished under components.schemas,
 // the same definitions the AsyncAPI document republishes.
 func openapiFiles(m *Model, p *protocol, dir string) ([]output, error) {
@@ -61,8 +61,9 @@ func openapiDoc(m *Model, p *protocol) (obj, error) {
 	doc.set("servers", []obj{server})
 
 	// Routes whose templates differ only in their parameters' names share
-	// one path item, named with all of them: /orders/{category} and
-	// /orders/{id} are /orders/{categoryOrId}.
+	// one path item (OpenAPI holds them the same path), named as the first
+	// of them in the table: POST /orders/{id} before the socket's GET
+	// /orders/{category} makes /orders/{id}, as clients write it.
 	type item struct {
 		key string
 		ops obj
@@ -78,8 +79,6 @@ func openapiDoc(m *Model, p *protocol) (obj, error) {
 				it = &item{key: rp}
 				byShape[shape] = it
 				items = append(items, it)
-			} else if it.key != rp {
-				it.key = mergeTemplates(it.key, rp)
 			}
 			if !slices.Contains(tags, r.Tag) && r.Tag != "" {
 				tags = append(tags, r.Tag)
@@ -118,7 +117,7 @@ func openapiDoc(m *Model, p *protocol) (obj, error) {
 
 	var schemas obj
 	for _, d := range m.Defs {
-		schemas.set(d.Name, portableSchema(m, d.Source, componentRef))
+		schemas.set(tsName(d), portableSchema(m, d.Source, typedComponentRef(m)))
 	}
 	var comps obj
 	comps.set("schemas", schemas)
@@ -133,21 +132,6 @@ func openapiDoc(m *Model, p *protocol) (obj, error) {
 type concrete struct {
 	route
 	path string
-}
-
-// mergeTemplates names each parameter of two templates of the same shape
-// with both names, when they differ.
-func mergeTemplates(a, b string) string {
-	an, bn := templateParam.FindAllStringSubmatch(a, -1), templateParam.FindAllStringSubmatch(b, -1)
-	i := 0
-	return templateParam.ReplaceAllStringFunc(a, func(string) string {
-		x, y := an[i][1], bn[i][1]
-		i++
-		if x == y || strings.Contains(x, "Or"+pascal(y)) {
-			return "{" + x + "}"
-		}
-		return "{" + x + "Or" + pascal(y) + "}"
-	})
 }
 
 type openapiWriter struct {
@@ -176,7 +160,7 @@ func (c *openapiWriter) schemaRef(name string) any {
 	var s any
 	switch {
 	case c.m.Def(base) != nil:
-		s = ref("#/components/schemas/" + base)
+		s = ref("#/components/schemas/" + tsName(c.m.Def(base)))
 	default:
 		return nil
 	}

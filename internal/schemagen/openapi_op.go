@@ -15,9 +15,7 @@ func (c *openapiWriter) operation(r route, at, id string, names [][]string) (obj
 		op.set("tags", []string{r.Tag})
 	}
 	op.set("summary", firstSentence(r.Note))
-	if d := strings.TrimPrefix(r.Note, firstSentence(r.Note)); strings.TrimSpace(d) != "" {
-		op.set("description", strings.TrimSpace(d))
-	}
+	op.set("description", r.Note) // the whole note: every operation is described
 
 	var params []obj
 	own := templateParam.FindAllStringSubmatch(at, -1)
@@ -53,7 +51,7 @@ func (c *openapiWriter) operation(r route, at, id string, names [][]string) (obj
 			po.set("name", "Sec-WebSocket-Protocol")
 			po.set("in", "header")
 			po.set("description", "Ask for "+sp.Const+" to speak protocol v1 (see /asyncapi.json); leave it out for the seed-compatible mode.")
-			po.set("schema", ref("#/components/schemas/"+sp.Name))
+			po.set("schema", ref("#/components/schemas/"+tsName(sp)))
 			params = append(params, po)
 		}
 	}
@@ -115,9 +113,12 @@ func (c *openapiWriter) operation(r route, at, id string, names [][]string) (obj
 		resps.set("304", obj{{"description", "Not Modified: the copy whose ETag was sent is current."}})
 	}
 	problems := slices.Clone(r.Problems)
-	if r.Scope != "" && len(c.p.Security) > 0 {
+	switch {
+	case r.Scope != "" && len(c.p.Security) > 0:
 		op.set("security", c.security(r))
 		problems = withAuth(problems, r.Method != http.MethodGet)
+	case len(c.p.Security) > 0:
+		op.set("security", []obj{}) // public whatever the server's configuration: said, not left out
 	}
 	slices.SortStableFunc(problems, func(a, b problem) int { return a.Status - b.Status })
 	for _, pr := range problems {
@@ -158,7 +159,7 @@ func (c *openapiWriter) problem(pr problem) obj {
 	} else if len(pr.Codes) > 1 {
 		props.set("code", obj{{"enum", pr.Codes}})
 	}
-	s := obj{{"allOf", []any{ref("#/components/schemas/" + d.Name), obj{{"properties", props}}}}}
+	s := obj{{"allOf", []any{ref("#/components/schemas/" + tsName(d)), obj{{"properties", props}}}}}
 	o.set("content", obj{{"application/problem+json", obj{{"schema", s}}}})
 	return o
 }

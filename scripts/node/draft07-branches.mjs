@@ -5,7 +5,7 @@
 // schemas are named on the command line; with --schema-files DIR, the
 // definitions are taken from the JSON Schema files in DIR instead of the
 // document's components. Prints a JSON array of {validator, union,
-// message, example, matches: [branch…], union_valid}.
+// message, payload, example, matches: [branch…], union_valid}.
 //
 //   node draft07-branches.mjs asyncapi.json Message Command
 //   node draft07-branches.mjs --schema-files ../../schema asyncapi.json Message Command
@@ -51,13 +51,17 @@ for (const [validator, compile] of Object.entries(validators)) {
     const byBranch = Object.fromEntries(branches.map((b) => [b, compile(b)]));
     const whole = compile(union);
     for (const [name, message] of Object.entries(doc.components.messages)) {
-      const payload = refName(message.payload?.schema ?? message.payload);
+      // A message is keyed by its definition's name; its payload is the
+      // document's component, which may be named otherwise (ErrorMessage,
+      // not the global Error).
+      const payload = schemaDir !== "" ? name : refName(message.payload?.schema ?? message.payload);
       if (!branches.includes(payload)) continue;
       for (const example of message.examples ?? []) {
         out.push({
           validator,
           union,
           message: name,
+          payload,
           example: example.name,
           matches: branches.filter((b) => byBranch[b](example.payload)),
           union_valid: whole(example.payload),

@@ -18,6 +18,8 @@ import { DEFAULT_MAX_DELAY_MS, DEFAULT_MIN_DELAY_MS, DEFAULT_STABLE_AFTER_MS, ba
 import { endpoint, protocols } from "./endpoint.js";
 
 /** @typedef {import("./token-keeper.js").TokenKeeper} TokenKeeper */
+/** @typedef {import("../orders-client.js").WebSocketLike} WebSocketLike */
+/** @typedef {import("../orders-client.js").WebSocketConstructor} WebSocketConstructor */
 
 /** How long a socket may take to open before it is abandoned. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -28,7 +30,7 @@ const OPEN = 1;
 /**
  * Stands in for the socket while getToken runs before it opens, so that
  * connect() does not open a second one.
- * @type {WebSocket}
+ * @type {WebSocketLike}
  */
 const PENDING = /** @type {any} */ ({ readyState: 0 });
 /** The close code reported when the client gives up on a socket itself. */
@@ -66,7 +68,7 @@ const ABNORMAL_CLOSURE = 1006;
 /**
  * @typedef {object} ConnectionOptions
  * @property {string | URL} [url] The orders endpoint without the category.
- * @property {{ new (url: string, protocols?: string | string[]): WebSocket }} [WebSocketImpl]
+ * @property {WebSocketConstructor} [WebSocketImpl]
  * @property {number} [minDelayMs]
  * @property {number} [maxDelayMs]
  * @property {number} [stableAfterMs]
@@ -97,7 +99,7 @@ export class Connection {
   /** @type {TokenKeeper | undefined} */ #tokens;
   /** @type {ConnectionHooks} */ #hooks;
 
-  /** @type {WebSocket | null} The one socket, while it is open or opening. */
+  /** @type {WebSocketLike | null} The one socket, while it is open or opening. */
   #ws = null;
   /** @type {AbortController | null} Removes the current socket's listeners. */
   #wsListeners = null;
@@ -196,7 +198,7 @@ export class Connection {
   send(command) {
     if (!this.isOpen()) return false;
     try {
-      /** @type {WebSocket} */ (this.#ws).send(JSON.stringify(command));
+      /** @type {WebSocketLike} */ (this.#ws).send(JSON.stringify(command));
       return true;
     } catch {
       return false; // the close event follows
@@ -229,7 +231,7 @@ export class Connection {
   /** @param {string | undefined} token */
   #openWith(token) {
     const category = this.#hooks.category();
-    /** @type {WebSocket} */
+    /** @type {WebSocketLike} */
     let ws;
     try {
       ws = new this.#WebSocket(`${this.#url}/${encodeURIComponent(category)}`, protocols(token));
@@ -247,9 +249,13 @@ export class Connection {
     const listeners = new AbortController();
     this.#wsListeners = listeners;
     const { signal } = listeners;
-    ws.addEventListener("open", () => this.#onOpen(), { signal });
-    ws.addEventListener("message", (e) => this.#onMessage(/** @type {MessageEvent} */ (e).data), { signal });
+    // The signal removes the listeners where addEventListener takes one
+    // (browsers, Node's WebSocket); ws's ignores it, so each listener also
+    // stops once it is aborted.
+    ws.addEventListener("open", () => signal.aborted || this.#onOpen(), { signal });
+    ws.addEventListener("message", (e) => signal.aborted || this.#onMessage(/** @type {MessageEvent} */ (e).data), { signal });
     ws.addEventListener("close", (e) => {
+      if (signal.aborted) return;
       const { code, reason } = /** @type {CloseEvent} */ (e);
       this.#onClose(code, reason);
     }, { signal });

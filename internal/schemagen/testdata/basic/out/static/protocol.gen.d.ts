@@ -85,3 +85,11 @@ export declare const Status: Readonly<{
   /** No such item. */
   NotFound: 404;
 }>;
+
+/**
+ * What answers each RequestType, by its kind: the type of the answer a client
+ * waits for.
+ */
+export interface RequestReplies {
+  "get": Item;
+}
