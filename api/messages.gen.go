@@ -19,7 +19,7 @@ const (
 // Message is any server message of the liveorders.v1 subprotocol, chosen by
 // its type.
 //
-// Welcome, Snapshot, Order, Placed, Error, Authenticated, Ping and Status
+// Welcome, Snapshot, Order, Placed, Error, Authenticated, Ping and LiveStatus
 // implement Message with their value types; DecodeMessage decodes one.
 type Message interface {
 	// MessageType returns the "type" value that identifies the Message.
@@ -34,7 +34,7 @@ var (
 	_ Message = Error{}
 	_ Message = Authenticated{}
 	_ Message = Ping{}
-	_ Message = Status{}
+	_ Message = LiveStatus{}
 )
 
 // MessageType returns MessageTypeWelcome, the type of Welcome.
@@ -58,8 +58,8 @@ func (Authenticated) MessageType() MessageType { return MessageTypeAuthenticated
 // MessageType returns MessageTypePing, the type of Ping.
 func (Ping) MessageType() MessageType { return MessageTypePing }
 
-// MessageType returns MessageTypeStatus, the type of Status.
-func (Status) MessageType() MessageType { return MessageTypeStatus }
+// MessageType returns MessageTypeStatus, the type of LiveStatus.
+func (LiveStatus) MessageType() MessageType { return MessageTypeStatus }
 
 // MessageSchemas maps each MessageType to the location of its member's own
 // definition, relative to the schema directory, so that a Message is validated
@@ -72,7 +72,7 @@ var MessageSchemas = map[MessageType]string{
 	MessageTypeError:         "messages.schema.json#/$defs/Error",
 	MessageTypeAuthenticated: "messages.schema.json#/$defs/Authenticated",
 	MessageTypePing:          "messages.schema.json#/$defs/Ping",
-	MessageTypeStatus:        "messages.schema.json#/$defs/Status",
+	MessageTypeStatus:        "messages.schema.json#/$defs/LiveStatus",
 }
 
 // DecodeMessage decodes a Message, choosing the member type by its "type"
@@ -139,9 +139,9 @@ func decodeMessageAs(name MessageType, data []byte) (Message, error) {
 		}
 		return v, nil
 	case MessageTypeStatus:
-		var v Status
+		var v LiveStatus
 		if err := json.Unmarshal(data, &v); err != nil {
-			return nil, fmt.Errorf("api: decode Status: %w", err)
+			return nil, fmt.Errorf("api: decode LiveStatus: %w", err)
 		}
 		return v, nil
 	}
@@ -499,16 +499,17 @@ func (v Ping) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(v))
 }
 
-// Status is the Message whose type is "status". Whether the socket's totals
-// are live. Sent right after welcome when they are not (a socket that gets no
-// status after welcome is live), then each time it changes. live false: the
-// server cannot show that it follows the order log (cause says why), so the
-// totals shown may be missing updates since sinceMs; keep showing them, marked
-// as possibly stale, and expect orders to be refused with unavailable. live
-// true: the totals are current again; a snapshot of the socket's category
-// follows it, before any further update. A server that stays not live for its
-// configured time closes the socket with 4002; reconnect, with back-off.
-type Status struct {
+// LiveStatus is the Message whose type is "status". Whether the socket's
+// totals are live. Sent right after welcome when they are not (a socket that
+// gets no status after welcome is live), then each time it changes. live
+// false: the server cannot show that it follows the order log (cause says
+// why), so the totals shown may be missing updates since sinceMs; keep showing
+// them, marked as possibly stale, and expect orders to be refused with
+// unavailable. live true: the totals are current again; a snapshot of the
+// socket's category follows it, before any further update. A server that stays
+// not live for its configured time closes the socket with 4002; reconnect,
+// with back-off.
+type LiveStatus struct {
 	Type MessageType `json:"type"`
 	// True while the server follows the order log: the totals are current.
 	Live  bool       `json:"live"`
@@ -523,13 +524,13 @@ type Status struct {
 
 // MarshalJSON encodes v with Type set to MessageTypeStatus, so it is never
 // sent with a wrong or missing constant.
-func (v Status) MarshalJSON() ([]byte, error) {
-	type plain Status
+func (v LiveStatus) MarshalJSON() ([]byte, error) {
+	type plain LiveStatus
 	v.Type = MessageTypeStatus
 	return json.Marshal(plain(v))
 }
 
-// StaleCause is the cause of Status. Why a socket's totals are not live: a
+// StaleCause is the cause of LiveStatus. Why a socket's totals are not live: a
 // stable, machine-readable cause of a status message with live false. Open
 // enumeration: new causes may be added; a client treats a cause it does not
 // know as not live.

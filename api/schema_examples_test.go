@@ -52,7 +52,7 @@ var defTypes = map[string]any{
 	"ErrorCode":     api.ErrorCode(""),
 	"ErrorDetail":   api.ErrorDetail{},
 	"Ping":          api.Ping{},
-	"Status":        api.Status{},
+	"LiveStatus":    api.LiveStatus{},
 	"StaleCause":    api.StaleCause(""),
 	"OrderTotal":    api.OrderTotal{},
 	"Total":         api.Total(0),

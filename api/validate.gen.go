@@ -58,7 +58,7 @@ func scanMessage(data []byte) (Message, bool) {
 	if v, ok := scanAs[Ping](data); ok {
 		return v, true
 	}
-	if v, ok := scanAs[Status](data); ok {
+	if v, ok := scanAs[LiveStatus](data); ok {
 		return v, true
 	}
 	return nil, false
@@ -977,9 +977,9 @@ func (v *Ping) scan(s *scanner) bool {
 	return !s.failed && seen&0x1 == 0x1
 }
 
-// scan decodes one Status from s into v, and reports false unless it is
+// scan decodes one LiveStatus from s into v, and reports false unless it is
 // certainly valid.
-func (v *Status) scan(s *scanner) bool {
+func (v *LiveStatus) scan(s *scanner) bool {
 	if !s.take('{') {
 		return false
 	}

@@ -139,7 +139,7 @@ func TestAsyncAPIDocument(t *testing.T) {
 		if got := ch.Bindings.WS.Headers.Properties["Sec-WebSocket-Protocol"].Enum; !slices.Equal(got, []string{"liveorders.v1"}) {
 			t.Errorf("subprotocol header enum = %v", got)
 		}
-		for _, m := range []string{"UpdateCategory", "PlaceOrder", "Pong", "Welcome", "Snapshot", "Order", "Placed", "Error", "Ping", "Status", "OrderTotal"} {
+		for _, m := range []string{"UpdateCategory", "PlaceOrder", "Pong", "Welcome", "Snapshot", "Order", "Placed", "Error", "Ping", "LiveStatus", "OrderTotal"} {
 			if ch.Messages[m] == nil {
 				t.Errorf("channel lacks message %s", m)
 			}

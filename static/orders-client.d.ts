@@ -26,8 +26,8 @@ import type {
   Placed,
   ProductID,
   Ref,
+  LiveStatus,
   Snapshot,
-  Status,
   Welcome,
 } from "./protocol.gen.js";
 
@@ -163,7 +163,7 @@ export interface OrdersClientEventMap {
    * `{ type: "status", live: true }` when a new socket's welcome ends a
    * not-live spell. See {@link OrdersClient.live}.
    */
-  status: Status;
+  status: LiveStatus;
 }
 
 /** The rejection of a command the server refused: its error message. */

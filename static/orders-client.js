@@ -76,7 +76,7 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, OrdersError };
 /** @typedef {import("./protocol.gen.js").Placed} Placed */
 /** @typedef {import("./protocol.gen.js").ErrorMessage} ErrorMessage */
 /** @typedef {import("./protocol.gen.js").Authenticated} Authenticated */
-/** @typedef {import("./protocol.gen.js").Status} Status */
+/** @typedef {import("./protocol.gen.js").LiveStatus} LiveStatus */
 /** @typedef {import("./client/connection.js").ConnectionState} ConnectionState */
 /** @typedef {import("./client/connection.js").StateDetail} StateDetail */
 /** @typedef {import("./client/totals-view.js").View} View */
@@ -90,7 +90,7 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, OrdersError };
  * @property {Order | Placed} order One total of the current category moved forward.
  * @property {ErrorMessage} error An error that answers no pending command.
  * @property {Authenticated} authenticated The server accepted the socket's token.
- * @property {Status} status Whether the totals are live changed, or was restated.
+ * @property {LiveStatus} status Whether the totals are live changed, or was restated.
  * @property {unknown} tokenerror What getToken threw or rejected with.
  */
 
@@ -142,7 +142,7 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, OrdersError };
  * | `error` | {@link ErrorMessage}: an error that answers no pending {@link OrdersClient#subscribe} or {@link OrdersClient#placeOrder} (those reject instead), e.g. `rate_limited` or `token_expired` |
  * | `authenticated` | {@link Authenticated}: the server accepted the socket's token; it is refreshed before `expiresAtMs` |
  * | `tokenerror` | what getToken threw or rejected with; the client goes on without a token |
- * | `status` | {@link Status}: whether the totals are live (see {@link OrdersClient#live}) |
+ * | `status` | {@link LiveStatus}: whether the totals are live (see {@link OrdersClient#live}) |
  *
  * @fires OrdersClient#state
  * @fires OrdersClient#welcome
@@ -376,7 +376,7 @@ export class OrdersClient extends EventTarget {
     }
   }
 
-  /** @param {Status} msg */
+  /** @param {LiveStatus} msg */
   #onStatus(msg) {
     this.#live = msg.live;
     this.#emit("status", msg);

@@ -242,7 +242,7 @@ export interface AuthPayload {
 /**
  * Any server message of the liveorders.v1 subprotocol, chosen by its type.
  */
-export type Message = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping | Status;
+export type Message = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping | LiveStatus;
 
 /**
  * The type of a server message, the discriminator of Message. Open
@@ -460,7 +460,7 @@ export interface Ping {
  * not live for its configured time closes the socket with 4002; reconnect,
  * with back-off.
  */
-export interface Status {
+export interface LiveStatus {
   type: "status";
   /** True while the server follows the order log: the totals are current. */
   live: boolean;

@@ -212,7 +212,7 @@ export const CommandName = Object.freeze({
 
 /**
  * Any server message of the liveorders.v1 subprotocol, chosen by its type.
- * @typedef {Welcome|Snapshot|Order|Placed|ErrorMessage|Authenticated|Ping|Status} Message
+ * @typedef {Welcome|Snapshot|Order|Placed|ErrorMessage|Authenticated|Ping|LiveStatus} Message
  */
 
 /**
@@ -398,7 +398,7 @@ export const ErrorCode = Object.freeze({
  * socket's category follows it, before any further update. A server that stays
  * not live for its configured time closes the socket with 4002; reconnect,
  * with back-off.
- * @typedef {object} Status
+ * @typedef {object} LiveStatus
  * @property {"status"} type
  * @property {boolean} live True while the server follows the order log: the totals are current.
  * @property {StaleCause} [cause]

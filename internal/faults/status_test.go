@@ -30,7 +30,7 @@ func instanceVia(t *testing.T, link *testenv.Link, staleClose time.Duration) *te
 
 // nextStatus reads v1 messages until a status, failing after timeout; it
 // returns the status and how long it took.
-func nextStatus(t *testing.T, c *testenv.Client, timeout time.Duration) (api.Status, time.Duration) {
+func nextStatus(t *testing.T, c *testenv.Client, timeout time.Duration) (api.LiveStatus, time.Duration) {
 	t.Helper()
 	start := time.Now()
 	for {
@@ -38,7 +38,7 @@ func nextStatus(t *testing.T, c *testenv.Client, timeout time.Duration) (api.Sta
 		if left <= 0 {
 			t.Fatalf("no status within %v", timeout)
 		}
-		if st, ok := c.Next(left).(api.Status); ok {
+		if st, ok := c.Next(left).(api.LiveStatus); ok {
 			return st, time.Since(start)
 		}
 	}
@@ -88,7 +88,7 @@ func TestStatusAcrossACut(t *testing.T) {
 	if _, ok := late.Next(signal).(api.Welcome); !ok {
 		t.Fatal("first message is not welcome")
 	}
-	if st, ok := late.Next(signal).(api.Status); !ok || st.Live {
+	if st, ok := late.Next(signal).(api.LiveStatus); !ok || st.Live {
 		t.Fatalf("after welcome on a stale instance: %+v, want status not live", st)
 	}
 	// Meanwhile the log moves on elsewhere.
@@ -155,7 +155,7 @@ func TestStaleClose(t *testing.T) {
 	// not live.
 	late := srv.Dial(t, "electronics", api.Subprotocol)
 	late.Next(signal) // welcome
-	if st, ok := late.Next(signal).(api.Status); !ok || st.Live {
+	if st, ok := late.Next(signal).(api.LiveStatus); !ok || st.Live {
 		t.Fatalf("after welcome: %+v, want status not live", st)
 	}
 	// The closed socket's session ends once its client has closed too.

@@ -90,7 +90,7 @@ func (w *watcher) read(conn *fws.Conn) {
 		switch m := m.(type) {
 		case api.Ping:
 			_ = conn.WriteMessage(fws.TextMessage, []byte(`{"cmd":"pong"}`))
-		case api.Status:
+		case api.LiveStatus:
 			w.mu.Lock()
 			w.statuses = append(w.statuses, statusAt{at: now, live: m.Live, cause: m.Cause})
 			w.wantSnap = m.Live

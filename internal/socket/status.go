@@ -186,8 +186,8 @@ func (e *Engine) announceShutdown() {
 }
 
 // statusMessage is l on the wire.
-func statusMessage(l orders.Liveness) api.Status {
-	m := api.Status{Live: l.Live, SinceMs: max(l.Since.UnixMilli(), 0)}
+func statusMessage(l orders.Liveness) api.LiveStatus {
+	m := api.LiveStatus{Live: l.Live, SinceMs: max(l.Since.UnixMilli(), 0)}
 	if !l.Live {
 		m.Cause, m.Message = api.StaleCause(l.Cause), l.Detail
 	}

@@ -15,7 +15,7 @@
 /** @typedef {import("../orders-client.js").OrdersClient} OrdersClient */
 /** @typedef {import("../orders-client.js").StateDetail} StateDetail */
 /** @typedef {import("../protocol.gen.js").ErrorMessage} ErrorMessage */
-/** @typedef {import("../protocol.gen.js").Status} Status */
+/** @typedef {import("../protocol.gen.js").LiveStatus} LiveStatus */
 /** @typedef {import("./messages.js").Notice} Notice */
 
 /**
@@ -35,7 +35,7 @@
 export function showConnection(client, ui, notice) {
   client.addEventListener("state", (e) => show(ui, /** @type {CustomEvent<StateDetail>} */ (e).detail, client.live));
   client.addEventListener("status", (e) => {
-    const status = /** @type {CustomEvent<Status>} */ (e).detail;
+    const status = /** @type {CustomEvent<LiveStatus>} */ (e).detail;
     if (!status.live) {
       ui.totals.dataset.stale = "true";
       ui.totals.title = delayedTitle(status);
@@ -58,7 +58,7 @@ export function showConnection(client, ui, notice) {
  * @param {ConnectionElements} ui
  * @param {StateDetail} detail
  * @param {boolean} live Whether the server says the totals are live.
- * @param {Status} [status] The status that changed it.
+ * @param {LiveStatus} [status] The status that changed it.
  */
 function show(ui, { state, delay, code, reason }, live, status) {
   ui.status.dataset.state = state;
@@ -88,7 +88,7 @@ function show(ui, { state, delay, code, reason }, live, status) {
 
 /**
  * What the badge and the totals say while not live.
- * @param {Status} status
+ * @param {LiveStatus} status
  * @returns {string}
  */
 function delayedTitle(status) {
