@@ -1,7 +1,7 @@
 # Thin targets; longer logic lives in scripts/.
 GO ?= go
 
-.PHONY: run test generate check release-contract bench e2e fuzz conformance screenshot image
+.PHONY: run test generate check release-contract bench e2e fuzz conformance screenshot image dist npm-pack
 
 ## run: serve the API, the socket and the web client on :3000
 run:
@@ -49,3 +49,13 @@ screenshot:
 ## (ENGINE=docker: with the official Go image); tags liveorders:latest and the version
 image:
 	scripts/image.sh
+
+## dist: release archives for linux, darwin and windows on amd64 and arm64,
+## with checksums, in dist/ (GoReleaser, pinned, installed on first use)
+dist:
+	GO=$(GO) scripts/dist.sh
+
+## npm-pack: the npm server package and one package per platform, from the
+## binaries of `make dist` (built first unless dist/ is this commit's), in dist/npm/
+npm-pack:
+	GO=$(GO) scripts/npm-pack.sh

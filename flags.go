@@ -32,6 +32,7 @@ type config struct {
 	logFormat      string
 	pprof          string
 	trustedProxies []netip.Prefix
+	version        bool
 
 	// The NATS store, passed on to natsbus.Options and natsbus.Config.
 	natsReplicas         int
@@ -93,6 +94,8 @@ func (s setting) envName() string {
 // into c.
 func settings(c *config) []setting {
 	return []setting{
+		{name: "version", def: "false", usage: "print the version, the commit and the Go version, and exit; nothing else is read",
+			set: boolean(&c.version), boolean: true, noEnv: true},
 		{name: "addr", def: ":3000", usage: "the address to listen on", set: text(&c.addr)},
 		{name: "simulate", def: "1.5s", usage: "the interval between simulated orders; `0` turns them off",
 			set: func(s string) (err error) { c.simulate, err = parseDuration(s); return err }},
@@ -233,6 +236,10 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if v := fs.Lookup("version").Value.String(); v == "true" {
+		c.version = true
+		return c, nil // nothing else is read: the version prints whatever the rest says
 	}
 	if err := apply(); err != nil {
 		return c, err

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/liveorders/liveorders/internal/buildinfo"
 )
 
 func TestParse(t *testing.T) {
@@ -189,5 +191,23 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("run %v: %v, want %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestRunPrintsTheVersion: -version prints the build's stamp and returns
+// at once, whatever else the flags and the environment say.
+func TestRunPrintsTheVersion(t *testing.T) {
+	version := buildinfo.Version
+	buildinfo.Version = "3.1.4"
+	t.Cleanup(func() { buildinfo.Version = version })
+	var stdout bytes.Buffer
+	err := run(context.Background(), []string{"-version", "-addr", "256.0.0.1:0"},
+		func(k string) string { return map[string]string{"LIVEORDERS_READ_TIMEOUT": "-2s"}[k] }, &stdout, io.Discard)
+	if err != nil {
+		t.Fatalf("run -version: %v", err)
+	}
+	want := buildinfo.Read().String() + "\n"
+	if got := stdout.String(); got != want || !strings.HasPrefix(got, "liveorders 3.1.4 (commit ") {
+		t.Errorf("run -version printed %q, want %q", got, want)
 	}
 }

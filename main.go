@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/liveorders/liveorders/internal/buildinfo"
 	"github.com/liveorders/liveorders/internal/server"
 )
 
@@ -42,6 +43,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cfg, err := parse(args, getenv, stderr)
 	if err != nil {
+		return err
+	}
+	if cfg.version {
+		_, err := fmt.Fprintln(stdout, buildinfo.Read())
 		return err
 	}
 	log, err := newLogger(cfg, stderr)

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/buildinfo"
 	"github.com/liveorders/liveorders/internal/hub"
 	"github.com/liveorders/liveorders/internal/socket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,7 +74,7 @@ func NewMetrics(h *hub.Hub) *Metrics {
 		m.sent.WithLabelValues(string(t))
 	}
 	m.reg.MustRegister(m.open, m.closes, m.errors, messagesSent{m.sent, h}, m.switches, m.delivery, m.requests, m.duration,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		buildInfo(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if h != nil {
 		m.reg.MustRegister(
 			prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -88,6 +89,17 @@ func NewMetrics(h *hub.Hub) *Metrics {
 		)
 	}
 	return m
+}
+
+// buildInfo is the liveorders_build_info gauge: always 1, its labels say
+// which build is running.
+func buildInfo() prometheus.Collector {
+	in := buildinfo.Read()
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "liveorders_build_info", Help: "Always 1; the labels name the running build's version, commit and Go version.",
+	}, []string{"version", "commit", "goversion"})
+	g.WithLabelValues(in.Version, in.Commit, in.GoVersion).Set(1)
+	return g
 }
 
 func (m *Metrics) handler() fiber.Handler {

@@ -2,11 +2,14 @@ package handlers_test
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/liveorders/liveorders/api"
+	"github.com/liveorders/liveorders/internal/buildinfo"
 	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/testenv"
 	dto "github.com/prometheus/client_model/go"
@@ -125,5 +128,31 @@ func TestMetricsCountEveryMessageType(t *testing.T) {
 	}
 	if got := value(after, "liveorders_http_requests_total", map[string]string{"route": "/toys"}); got != -1 {
 		t.Errorf("a request is labelled with its path, not its route template: %v", got)
+	}
+}
+
+// TestMetricsBuildInfo finds the running build's stamp in the labels of
+// liveorders_build_info, whose value is 1.
+func TestMetricsBuildInfo(t *testing.T) {
+	version, commit := buildinfo.Version, buildinfo.Commit
+	buildinfo.Version, buildinfo.Commit = "1.2.3-test", "0123456789abcdef"
+	t.Cleanup(func() { buildinfo.Version, buildinfo.Commit = version, commit })
+
+	s := testenv.Start(t, testenv.Options{})
+	f := scrape(t, s)["liveorders_build_info"]
+	if f == nil || f.GetType() != dto.MetricType_GAUGE || len(f.GetMetric()) != 1 {
+		t.Fatalf("liveorders_build_info: want one gauge, got %v", f)
+	}
+	m := f.GetMetric()[0]
+	labels := map[string]string{}
+	for _, l := range m.GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	want := map[string]string{"version": "1.2.3-test", "commit": "0123456789abcdef", "goversion": runtime.Version()}
+	if !maps.Equal(labels, want) {
+		t.Errorf("labels = %v, want %v", labels, want)
+	}
+	if v := m.GetGauge().GetValue(); v != 1 {
+		t.Errorf("value = %v, want 1", v)
 	}
 }

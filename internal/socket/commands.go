@@ -104,9 +104,15 @@ func (s *Session) placeOrder(c api.PlaceOrder) {
 	// A key is the token subject's own: two users choosing the same one
 	// place two orders.
 	subject, key := s.subject(), string(c.Payload.Key)
-	ctx, cancel := context.WithTimeout(s.e.life, storeTimeout)
-	u, err := s.e.cfg.Store.PlaceOrder(ctx, orders.Order{ID: string(c.Payload.ID), Amount: int64(c.Payload.Amount), Key: orders.ScopeKey(subject, key)})
-	cancel()
+	var (
+		u   orders.Update
+		err error
+	)
+	s.await(func() {
+		ctx, cancel := context.WithTimeout(s.e.life, storeTimeout)
+		defer cancel()
+		u, err = s.e.cfg.Store.PlaceOrder(ctx, orders.Order{ID: string(c.Payload.ID), Amount: int64(c.Payload.Amount), Key: orders.ScopeKey(subject, key)})
+	})
 	err = orders.UnscopeError(err, subject, key)
 	if err != nil {
 		e := &api.Error{Code: s.e.cfg.ErrorCode(err), Ref: c.Ref, Message: err.Error()}

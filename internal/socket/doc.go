@@ -13,16 +13,23 @@
 // a slow client catches up, and whoever holds it gives it back. The turn is
 // the session's turn field (idle, queued, writing), changed under its lock
 // and nowhere else but writer.go. Producers (the hub, the heartbeat, the
-// reader's answers) never write and never block: they put frames in the
-// outbox and wake the session, which queues it for the pool.
+// timers) never write and never block: they put frames in the outbox and
+// wake the session, which queues it for the pool. What answers the frame
+// the reader is handling (a snapshot, an error, a pong, a close) goes in
+// the outbox too, but the session is not queued for it: the reader writes
+// it once done with the frame or, when another goroutine holds the turn
+// then, that one writes it before giving the turn back; ahead of order
+// updates either way.
 //
 // The pool is GOMAXPROCS workers, each draining a session's whole outbox
-// into one buffer and writing it with one write. Sessions whose outbox
-// answers a command (a snapshot, an error, a close) wait in a queue that
-// workers serve first, and the reader writes such an answer itself when no
-// one else holds the turn. A worker never waits on a client: what the
-// kernel does not take at once is written by the session's own goroutine
-// at the client's pace, within Config.WriteWait, or the session is closed.
+// into one buffer and writing it with one write; while they all write an
+// order's fan-out, they take turns to step aside briefly so that the
+// processors poll the network, and commands are read, and answered,
+// meanwhile. Sessions with other urgent frames (a ping, a timer's error or
+// close) wait in a queue that workers serve first. A worker never waits on
+// a client: what the kernel does not take at once is written by the
+// session's own goroutine at the client's pace, within Config.WriteWait,
+// or the session is closed.
 //
 // # Concurrency
 //

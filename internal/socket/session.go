@@ -31,10 +31,14 @@ type Session struct {
 	cond   sync.Cond // signalled when a write turn ends
 	turn   turn      // who may write (writer.go)
 	again  bool      // woken during a turn: write once more
-	urgent bool      // what is pending answers a command
+	urgent bool      // what is pending cannot wait behind order updates
 	close  ws.Handshake
 	woken  time.Time // when the outbox last stopped being empty
 	tok    *token    // the bearer token; nil: anonymous (token.go)
+
+	// replying: the reader is handling a frame, and writes what is urgent
+	// (the frame's answers) itself when it is done (answer).
+	replying bool
 
 	greeted bool // welcomed, hears status changes; guarded by e.status.mu
 }
@@ -110,22 +114,23 @@ func (s *Session) feed(b []byte) {
 		s.e.log.Info("socket failed", "session", s.id, "code", ce.Code, "reason", ce.Reason)
 		s.mu.Lock()
 		frame := s.close.Fail(ce)
+		s.replying = true
 		s.mu.Unlock()
 		if frame != nil {
 			s.sub.Finish(frame)
-			s.answer()
 		}
+		s.answer()
 	}
 }
 
 // frame handles one message or control frame from the client.
 func (s *Session) frame(f ws.Frame) error {
-	open := s.closeState() == ws.Open
+	open := s.startReply()
+	defer s.answer()
 	switch f.Op {
 	case ws.OpPing:
 		if open {
 			s.queue(ws.AppendFrame(nil, ws.OpPong, f.Payload))
-			s.answer()
 		}
 		return nil
 	case ws.OpPong:
@@ -136,13 +141,11 @@ func (s *Session) frame(f ws.Frame) error {
 		s.mu.Unlock()
 		if frame != nil {
 			s.sub.Finish(frame)
-			s.answer()
 		}
 		return errClientClosed
 	}
 	if open {
 		s.e.onMessage(s, f.Op, f.Payload)
-		s.answer()
 	}
 	return nil // a close frame is on its way: its answer is all that counts
 }

@@ -152,9 +152,15 @@ func (s *Session) authCommand(c api.Auth) {
 			Message: "this server checks no tokens: authentication is not configured, and none is needed"})
 		return
 	}
-	ctx, cancel := context.WithTimeout(s.e.life, verifyTimeout)
-	cl, err := s.e.cfg.Auth.Verify(ctx, c.Payload.Token)
-	cancel()
+	var (
+		cl  *auth.Claims
+		err error
+	)
+	s.await(func() {
+		ctx, cancel := context.WithTimeout(s.e.life, verifyTimeout)
+		defer cancel()
+		cl, err = s.e.cfg.Auth.Verify(ctx, c.Payload.Token)
+	})
 	if err == nil {
 		err = cl.Live(time.Now())
 	}

@@ -21,17 +21,23 @@ const (
 )
 
 // wake is the hub's notify: the outbox has something to send, urgent when
-// it answers a command (a snapshot, an error, a close). It never blocks.
+// it cannot wait behind order updates (a snapshot, an error, a pong, a
+// close). It never blocks. While the reader handles a frame, what is
+// urgent is its answer: the session is marked queued but left out of the
+// pool, and the reader writes it when it is done (answer).
 func (s *Session) wake(urgent bool) {
 	s.mu.Lock()
 	if s.close.Writable() {
+		pool := !urgent || !s.replying
 		switch s.turn {
 		case idle:
 			s.turn = queued
 			s.woken = time.Now()
-			s.e.schedule(s, urgent)
+			if pool {
+				s.e.schedule(s, urgent)
+			}
 		case queued:
-			if urgent && !s.urgent {
+			if urgent && !s.urgent && pool {
 				// Also queue it ahead of plain updates; whichever entry
 				// comes first takes the turn, the other finds nothing.
 				s.e.schedule(s, true)
@@ -44,33 +50,54 @@ func (s *Session) wake(urgent bool) {
 	s.mu.Unlock()
 }
 
-// claim takes the write turn of a queued session (only one whose outbox
-// answers a command, when onlyUrgent): it reports whether the caller now
-// holds it and must write.
-func (s *Session) claim(onlyUrgent bool) bool {
+// claim takes the write turn of a queued session for a pool worker: it
+// reports whether the worker now holds it and must write.
+func (s *Session) claim() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.turn != queued {
-		return false // a second queue entry: the first took the turn
+		return false // an earlier entry or the reader took the turn
 	}
 	if !s.close.Writable() {
 		s.turn = idle
-		return false
-	}
-	if onlyUrgent && !s.urgent {
 		return false
 	}
 	s.turn, s.again, s.urgent = writing, false, false
 	return true
 }
 
-// answer writes, from the reader, what the command just read queued (a
-// snapshot, an error, a pong), instead of leaving it to a worker: on a
-// busy server a worker may be a few writes away, and on an idle one
-// asleep. It does nothing while another goroutine holds the turn (that one
-// writes the answer too), or while the mock controls delay writes.
+// startReply marks the start of the reader's handling of a frame, whose
+// answers it writes itself at the end (answer); it reports whether the
+// session is open.
+func (s *Session) startReply() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replying = true
+	return s.close.State() == ws.Open
+}
+
+// answer ends the reader's handling of a frame by writing what the frame
+// queued (a snapshot, an error, a pong, a close), at once and ahead of any
+// order update, rather than leaving it to a worker: on a busy server a
+// worker may be a few writes away, and on an idle one asleep. When another
+// goroutine holds the turn, that one writes it before giving the turn back
+// (more); while the mock controls delay writes, the pool writes it, late.
 func (s *Session) answer() {
-	if s.e.latency.get() > 0 || !s.claim(true) {
+	s.mu.Lock()
+	mine := s.turn == queued && s.urgent
+	s.replying = false
+	switch {
+	case !mine:
+	case !s.close.Writable():
+		s.turn, mine = idle, false
+	case s.e.latency.get() > 0:
+		s.e.schedule(s, true)
+		mine = false
+	default:
+		s.turn, s.again, s.urgent = writing, false, false
+	}
+	s.mu.Unlock()
+	if !mine {
 		return
 	}
 	b := answerBufs.Get().(*[]byte)
@@ -82,30 +109,48 @@ func (s *Session) answer() {
 
 var answerBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// write drains the outbox into buf and writes it; the caller holds the
-// turn, which write gives back, or hands to the session's own goroutine
-// when the client's receive window is full. It returns buf for reuse.
+// await runs fn, a call that may block (the store, a token's keys), in
+// the middle of the reader's handling of a frame: what the frame queued
+// so far is written first, and what is queued during fn is left to the
+// pool, as when the reader is not handling a frame.
+func (s *Session) await(fn func()) {
+	s.answer()
+	fn()
+	s.mu.Lock()
+	s.replying = true
+	s.mu.Unlock()
+}
+
+// write drains the outbox into buf and writes it, until nothing urgent
+// was queued during the write; the caller holds the turn, which write
+// gives back, or hands to the session's own goroutine when the client's
+// receive window is full. It returns buf for reuse.
 func (s *Session) write(buf []byte) []byte {
-	buf = s.sub.Drain(buf)
-	closed := s.sub.Ended() // the close frame is in buf
-	if len(buf) == 0 {
-		s.release(false)
-		return buf
+	for {
+		buf = s.sub.Drain(buf[:0])
+		closed := s.sub.Ended() // the close frame is in buf
+		if len(buf) == 0 {
+			s.release(false)
+			return buf
+		}
+		n, err := s.conn.TryWrite(buf)
+		switch {
+		case err != nil:
+			s.broken(err)
+			s.release(false)
+			return buf
+		case n < len(buf):
+			// Keep the pool free: the session's own goroutine finishes at
+			// the client's pace, from the start of the frame the write
+			// stopped in.
+			start, _, _ := ws.FrameAt(buf, n)
+			go s.slow(append([]byte(nil), buf[start:]...), n-start, closed)
+			return buf
+		}
+		if !s.more(closed, false) {
+			return buf
+		}
 	}
-	n, err := s.conn.TryWrite(buf)
-	switch {
-	case err != nil:
-		s.broken(err)
-		s.release(false)
-	case n < len(buf):
-		// Keep the pool free: the session's own goroutine finishes at the
-		// client's pace, from the start of the frame the write stopped in.
-		start, _, _ := ws.FrameAt(buf, n)
-		go s.slow(append([]byte(nil), buf[start:]...), n-start, closed)
-	default:
-		s.release(closed)
-	}
-	return buf
 }
 
 // slow holds the turn for a client that stopped keeping up: it writes b
@@ -125,14 +170,7 @@ func (s *Session) slow(b []byte, off int, closed bool) {
 			s.release(false)
 			return
 		}
-		s.mu.Lock()
-		more := !closed && s.again && s.close.Writable()
-		if more {
-			s.again, s.urgent = false, false
-		}
-		s.mu.Unlock()
-		if !more {
-			s.release(closed)
+		if !s.more(closed, true) {
 			return
 		}
 		b, off = s.sub.Drain(b[:0]), 0
@@ -140,11 +178,33 @@ func (s *Session) slow(b []byte, off int, closed bool) {
 	}
 }
 
-// release gives the turn back, queueing the session again if it was woken
-// meanwhile; closed says the close frame has just been written.
+// more is called by the turn's holder after a write: it keeps the turn,
+// reporting true, when the outbox was woken meanwhile with something
+// urgent (any frame, for a slow client's goroutine), which the holder then
+// writes; otherwise it gives the turn back. closed says the close frame
+// has just been written.
+func (s *Session) more(closed, any bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !closed && s.again && s.close.Writable() && (any || s.urgent && s.e.latency.get() == 0) {
+		s.again, s.urgent = false, false
+		return true
+	}
+	s.giveBack(closed)
+	return false
+}
+
+// release gives the turn back; closed says the close frame has just been
+// written.
 func (s *Session) release(closed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.giveBack(closed)
+}
+
+// giveBack gives the turn back, queueing the session again if it was woken
+// meanwhile; s.mu is held.
+func (s *Session) giveBack(closed bool) {
 	if closed {
 		s.close.Sent()
 		s.wakeReader()

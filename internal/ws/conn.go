@@ -34,7 +34,7 @@ type Conn struct {
 // NewConn returns nc as a Conn; see Conn for fastWrite.
 func NewConn(nc net.Conn, fastWrite time.Duration) *Conn {
 	c := &Conn{nc: nc, fastWrite: fastWrite}
-	if sc, ok := nc.(syscall.Conn); ok {
+	if sc, ok := nc.(syscall.Conn); ok && rawIO {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.rc = rc
 			c.writeFd = c.writeSome
@@ -76,7 +76,7 @@ func (c *Conn) Read() (*[]byte, int, error) {
 	err := c.rc.Read(func(fd uintptr) bool {
 		b = readBufs.Get().(*[]byte)
 		for {
-			n, rerr = syscall.Read(int(fd), *b)
+			n, rerr = sysRead(fd, *b)
 			if rerr != syscall.EINTR {
 				break
 			}
@@ -129,7 +129,7 @@ func (c *Conn) TryWrite(b []byte) (int, error) {
 // writeSome writes what the socket takes of c.wb now.
 func (c *Conn) writeSome(fd uintptr) bool {
 	for c.wn < len(c.wb) {
-		m, e := syscall.Write(int(fd), c.wb[c.wn:])
+		m, e := sysWrite(fd, c.wb[c.wn:])
 		if e == syscall.EINTR {
 			continue
 		}
