@@ -58,6 +58,9 @@ func scanMessage(data []byte) (Message, bool) {
 	if v, ok := scanAs[Ping](data); ok {
 		return v, true
 	}
+	if v, ok := scanAs[LiveStatus](data); ok {
+		return v, true
+	}
 	return nil, false
 }
 
@@ -974,6 +977,77 @@ func (v *Ping) scan(s *scanner) bool {
 	return !s.failed && seen&0x1 == 0x1
 }
 
+// scan decodes one LiveStatus from s into v, and reports false unless it is
+// certainly valid.
+func (v *LiveStatus) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "type":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("status") {
+				return false
+			}
+			v.Type = MessageTypeStatus
+		case "live":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x43, ok := s.boolean()
+			if !ok {
+				return false
+			}
+			v.Live = x43
+		case "cause":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x44, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !StaleCause(x44).Valid() {
+				return false
+			}
+			v.Cause = StaleCause(x44)
+		case "sinceMs":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			x45, ok := s.integer()
+			if !ok {
+				return false
+			}
+			if !(x45 >= 0) {
+				return false
+			}
+			v.SinceMs = x45
+		case "message":
+			if seen&(1<<4) != 0 {
+				return false
+			}
+			seen |= 1 << 4
+			x46, ok := s.str()
+			if !ok {
+				return false
+			}
+			v.Message = x46
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0xb == 0xb
+}
+
 // scan decodes one OrderTotal from s into v, and reports false unless it is
 // certainly valid.
 func (v *OrderTotal) scan(s *scanner) bool {
@@ -988,27 +1062,27 @@ func (v *OrderTotal) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x43, ok := s.str()
+			x47, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x43).check() {
+			if !ProductID(x47).check() {
 				return false
 			}
-			v.ID = ProductID(x43)
+			v.ID = ProductID(x47)
 		case "total":
 			if seen&(1<<1) != 0 {
 				return false
 			}
 			seen |= 1 << 1
-			x44, ok := s.integer()
+			x48, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x44).check() {
+			if !Total(x48).check() {
 				return false
 			}
-			v.Total = Total(x44)
+			v.Total = Total(x48)
 		default:
 			return false
 		}
