@@ -46,6 +46,7 @@ type config struct {
 	natsSnapshotInterval time.Duration
 	natsRetention        time.Duration
 	idempotencyWindow    time.Duration
+	staleClose           time.Duration
 
 	// Limits, passed on to handlers.Config and the store.
 	maxSockets   int
@@ -134,6 +135,9 @@ func settings(c *config) []setting {
 			set: nonNegativeDuration(&c.natsRetention)},
 		{name: "idempotency-window", def: orders.DefaultKeyWindow.String(), usage: "how long an order's idempotency key is remembered, in memory or in NATS: a retry within it gets the first answer",
 			set: positiveDuration(&c.idempotencyWindow)},
+		{name: "stale-close", def: "10s", usage: "once the instance has not followed the order log for this long, close its `liveorders.v1` sockets with 4002 (reconnect), " +
+			"spread over up to 10 s, once per outage (see `docs/liveness.md`); seed-mode sockets stay open; `0`: never",
+			set: nonNegativeDuration(&c.staleClose)},
 		{name: "log-level", def: "info", usage: "`debug`, `info`, `warn` or `error`", set: text(&c.logLevel)},
 		{name: "log-format", def: "text", usage: "`text` or `json`", set: text(&c.logFormat)},
 		{name: "trusted-proxies", def: "", usage: "comma-separated addresses or CIDRs of the load balancers and proxies in front, whose `X-Forwarded-For`, `-Proto` and `-Host` are believed " +
@@ -357,6 +361,7 @@ func (c config) server(log *slog.Logger) server.Config {
 		Socket: socket.Config{
 			ReadLimit: int64(c.readLimit), MaxCommand: c.maxCommand,
 			CommandRate: c.commandRate, CommandBurst: c.commandBurst,
+			StaleClose: c.staleClose,
 		},
 		Auth: auth.Config{
 			JWKS: c.authJWKS, SecretFile: c.authSecretFile,

@@ -19,8 +19,8 @@ const (
 // Message is any server message of the liveorders.v1 subprotocol, chosen by
 // its type.
 //
-// Welcome, Snapshot, Order, Placed, Error, Authenticated and Ping implement
-// Message with their value types; DecodeMessage decodes one.
+// Welcome, Snapshot, Order, Placed, Error, Authenticated, Ping and LiveStatus
+// implement Message with their value types; DecodeMessage decodes one.
 type Message interface {
 	// MessageType returns the "type" value that identifies the Message.
 	MessageType() MessageType
@@ -34,6 +34,7 @@ var (
 	_ Message = Error{}
 	_ Message = Authenticated{}
 	_ Message = Ping{}
+	_ Message = LiveStatus{}
 )
 
 // MessageType returns MessageTypeWelcome, the type of Welcome.
@@ -57,6 +58,9 @@ func (Authenticated) MessageType() MessageType { return MessageTypeAuthenticated
 // MessageType returns MessageTypePing, the type of Ping.
 func (Ping) MessageType() MessageType { return MessageTypePing }
 
+// MessageType returns MessageTypeStatus, the type of LiveStatus.
+func (LiveStatus) MessageType() MessageType { return MessageTypeStatus }
+
 // MessageSchemas maps each MessageType to the location of its member's own
 // definition, relative to the schema directory, so that a Message is validated
 // against the definition its type names.
@@ -68,6 +72,7 @@ var MessageSchemas = map[MessageType]string{
 	MessageTypeError:         "messages.schema.json#/$defs/Error",
 	MessageTypeAuthenticated: "messages.schema.json#/$defs/Authenticated",
 	MessageTypePing:          "messages.schema.json#/$defs/Ping",
+	MessageTypeStatus:        "messages.schema.json#/$defs/LiveStatus",
 }
 
 // DecodeMessage decodes a Message, choosing the member type by its "type"
@@ -133,6 +138,12 @@ func decodeMessageAs(name MessageType, data []byte) (Message, error) {
 			return nil, fmt.Errorf("api: decode Ping: %w", err)
 		}
 		return v, nil
+	case MessageTypeStatus:
+		var v LiveStatus
+		if err := json.Unmarshal(data, &v); err != nil {
+			return nil, fmt.Errorf("api: decode LiveStatus: %w", err)
+		}
+		return v, nil
 	}
 	return nil, &UnknownKindError{Union: "Message", Property: "type", Value: string(name)}
 }
@@ -158,6 +169,8 @@ const (
 	MessageTypeAuthenticated MessageType = "authenticated"
 	// MessageTypePing is the MessageType "ping".
 	MessageTypePing MessageType = "ping"
+	// MessageTypeStatus is the MessageType "status".
+	MessageTypeStatus MessageType = "status"
 )
 
 // MessageTypeValues lists every MessageType in schema order.
@@ -169,6 +182,7 @@ var MessageTypeValues = []MessageType{
 	MessageTypeError,
 	MessageTypeAuthenticated,
 	MessageTypePing,
+	MessageTypeStatus,
 }
 
 // Valid reports whether m is one of the values of MessageType.
@@ -180,7 +194,8 @@ func (m MessageType) Valid() bool {
 		MessageTypePlaced,
 		MessageTypeError,
 		MessageTypeAuthenticated,
-		MessageTypePing:
+		MessageTypePing,
+		MessageTypeStatus:
 		return true
 	}
 	return false
@@ -484,6 +499,81 @@ func (v Ping) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(v))
 }
 
+// LiveStatus is the Message whose type is "status". Whether the socket's
+// totals are live. Sent right after welcome when they are not (a socket that
+// gets no status after welcome is live), then each time it changes. live
+// false: the server cannot show that it follows the order log (cause says
+// why), so the totals shown may be missing updates since sinceMs; keep showing
+// them, marked as possibly stale, and expect orders to be refused with
+// unavailable. live true: the totals are current again; a snapshot of the
+// socket's category follows it, before any further update. A server that stays
+// not live for its configured time closes the socket with 4002; reconnect,
+// with back-off.
+type LiveStatus struct {
+	Type MessageType `json:"type"`
+	// True while the server follows the order log: the totals are current.
+	Live  bool       `json:"live"`
+	Cause StaleCause `json:"cause,omitempty"`
+	// When this state began, in milliseconds since the Unix epoch. Not live: the
+	// last moment the server showed it followed the log; the totals may lack
+	// updates since.
+	SinceMs int64 `json:"sinceMs"`
+	// A human-readable detail of cause, for logs.
+	Message string `json:"message,omitempty"`
+}
+
+// MarshalJSON encodes v with Type set to MessageTypeStatus, so it is never
+// sent with a wrong or missing constant.
+func (v LiveStatus) MarshalJSON() ([]byte, error) {
+	type plain LiveStatus
+	v.Type = MessageTypeStatus
+	return json.Marshal(plain(v))
+}
+
+// StaleCause is the cause of LiveStatus. Why a socket's totals are not live: a
+// stable, machine-readable cause of a status message with live false. Open
+// enumeration: new causes may be added; a client treats a cause it does not
+// know as not live.
+type StaleCause string
+
+// The values of StaleCause.
+const (
+	// StaleCauseStoreUnreachable means the order log (NATS JetStream) has not
+	// answered this server for longer than its threshold: the connection is lost,
+	// or the server's NATS node is cut from the cluster.
+	StaleCauseStoreUnreachable StaleCause = "store_unreachable"
+	// StaleCauseLogStalled means the order log answers, but this server has not
+	// applied its newest events for longer than its threshold.
+	StaleCauseLogStalled StaleCause = "log_stalled"
+	// StaleCauseLogReset means the order log was deleted, recreated or lost events
+	// this server had not applied; it keeps its last totals and no longer follows
+	// the log until it is restarted.
+	StaleCauseLogReset StaleCause = "log_reset"
+	// StaleCauseShuttingDown means the server is shutting down; the socket is
+	// about to close with 1001.
+	StaleCauseShuttingDown StaleCause = "shutting_down"
+)
+
+// StaleCauseValues lists every StaleCause in schema order.
+var StaleCauseValues = []StaleCause{
+	StaleCauseStoreUnreachable,
+	StaleCauseLogStalled,
+	StaleCauseLogReset,
+	StaleCauseShuttingDown,
+}
+
+// Valid reports whether s is one of the values of StaleCause.
+func (s StaleCause) Valid() bool {
+	switch s {
+	case StaleCauseStoreUnreachable,
+		StaleCauseLogStalled,
+		StaleCauseLogReset,
+		StaleCauseShuttingDown:
+		return true
+	}
+	return false
+}
+
 // OrderTotal is a product's order total. Also the whole frame of the
 // seed-compatible mode (a socket opened without a subprotocol) and the answer
 // to POST /orders/{id}.
@@ -538,6 +628,10 @@ const (
 	// CloseCodeTokenExpired means the socket's token expired and no new one came
 	// within the grace. Reconnect with a new token.
 	CloseCodeTokenExpired CloseCode = 4001
+	// CloseCodeStale means the server could not follow the order log for longer
+	// than its configured time while another instance could; reconnect with
+	// back-off, to reach one that follows it.
+	CloseCodeStale CloseCode = 4002
 	// CloseCodeDoNotReconnect means closed on purpose; do not reconnect. Codes
 	// 4500-4999 mean do not reconnect.
 	CloseCodeDoNotReconnect CloseCode = 4500
@@ -556,6 +650,7 @@ var CloseCodeValues = []CloseCode{
 	CloseCodeTryAgainLater,
 	CloseCodeReconnect,
 	CloseCodeTokenExpired,
+	CloseCodeStale,
 	CloseCodeDoNotReconnect,
 }
 
@@ -573,6 +668,7 @@ func (c CloseCode) Valid() bool {
 		CloseCodeTryAgainLater,
 		CloseCodeReconnect,
 		CloseCodeTokenExpired,
+		CloseCodeStale,
 		CloseCodeDoNotReconnect:
 		return true
 	}

@@ -37,7 +37,7 @@ var rtTypes = []any{
 	// messages.schema.json
 	api.MessageType(""), api.Seq(0), api.Welcome{}, api.Snapshot{}, api.Order{}, api.Placed{},
 	api.Authenticated{}, api.Error{}, api.ErrorCode(""), api.ErrorDetail{}, api.Ping{}, api.OrderTotal{}, api.Total(0),
-	api.CloseCode(0),
+	api.CloseCode(0), api.LiveStatus{}, api.StaleCause(""),
 	// operations.schema.json
 	api.Duration(""), api.Health{}, api.SchemaEntry{}, api.MockSim{}, api.MockSimControl{},
 	api.MockDisconnect{}, api.MockDisconnected{}, api.MockLatency{}, api.MockLatencyControl{},
@@ -56,6 +56,7 @@ var rtEnums = map[string]any{
 	"CloseCode":     api.CloseCodeValues,
 	"StepKind":      api.StepKindValues,
 	"ScenarioState": api.ScenarioStateValues,
+	"StaleCause":    api.StaleCauseValues,
 }
 
 // rtConsts holds each constant definition's generated constant.

@@ -52,6 +52,8 @@ var defTypes = map[string]any{
 	"ErrorCode":     api.ErrorCode(""),
 	"ErrorDetail":   api.ErrorDetail{},
 	"Ping":          api.Ping{},
+	"LiveStatus":    api.LiveStatus{},
+	"StaleCause":    api.StaleCause(""),
 	"OrderTotal":    api.OrderTotal{},
 	"Total":         api.Total(0),
 	"CloseCode":     api.CloseCode(0),

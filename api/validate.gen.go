@@ -60,6 +60,9 @@ func scanMessage(data []byte) (Message, bool) {
 	if v, ok := scanAs[Ping](data); ok {
 		return v, true
 	}
+	if v, ok := scanAs[LiveStatus](data); ok {
+		return v, true
+	}
 	return nil, false
 }
 
@@ -1076,6 +1079,77 @@ func (v *Ping) scan(s *scanner) bool {
 	return !s.failed && seen&0x1 == 0x1
 }
 
+// scan decodes one LiveStatus from s into v, and reports false unless it is
+// certainly valid.
+func (v *LiveStatus) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "type":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("status") {
+				return false
+			}
+			v.Type = MessageTypeStatus
+		case "live":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x46, ok := s.boolean()
+			if !ok {
+				return false
+			}
+			v.Live = x46
+		case "cause":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x47, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !StaleCause(x47).Valid() {
+				return false
+			}
+			v.Cause = StaleCause(x47)
+		case "sinceMs":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			x48, ok := s.integer()
+			if !ok {
+				return false
+			}
+			if !(x48 >= 0) {
+				return false
+			}
+			v.SinceMs = x48
+		case "message":
+			if seen&(1<<4) != 0 {
+				return false
+			}
+			seen |= 1 << 4
+			x49, ok := s.str()
+			if !ok {
+				return false
+			}
+			v.Message = x49
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0xb == 0xb
+}
+
 // scan decodes one OrderTotal from s into v, and reports false unless it is
 // certainly valid.
 func (v *OrderTotal) scan(s *scanner) bool {
@@ -1090,27 +1164,27 @@ func (v *OrderTotal) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x46, ok := s.str()
+			x50, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x46).check() {
+			if !ProductID(x50).check() {
 				return false
 			}
-			v.ID = ProductID(x46)
+			v.ID = ProductID(x50)
 		case "total":
 			if seen&(1<<1) != 0 {
 				return false
 			}
 			seen |= 1 << 1
-			x47, ok := s.integer()
+			x51, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x47).check() {
+			if !Total(x51).check() {
 				return false
 			}
-			v.Total = Total(x47)
+			v.Total = Total(x51)
 		default:
 			return false
 		}
@@ -1154,53 +1228,53 @@ func (v *BurstStep) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x48, ok := s.str()
+			x52, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x48).check() {
+			if !Offset(x52).check() {
 				return false
 			}
-			v.At = Offset(x48)
+			v.At = Offset(x52)
 		case "orders":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x49, ok := s.integer()
+			x53, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !(x49 >= 1 && x49 <= 10000) {
+			if !(x53 >= 1 && x53 <= 10000) {
 				return false
 			}
-			v.Orders = x49
+			v.Orders = x53
 		case "over":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x50, ok := s.str()
+			x54, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x50).check() {
+			if !Offset(x54).check() {
 				return false
 			}
-			v.Over = Offset(x50)
+			v.Over = Offset(x54)
 		case "category":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x51, ok := s.str()
+			x55, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x51).check() {
+			if !Category(x55).check() {
 				return false
 			}
-			v.Category = Category(x51)
+			v.Category = Category(x55)
 		default:
 			return false
 		}
@@ -1231,40 +1305,40 @@ func (v *RateStep) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x52, ok := s.str()
+			x56, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x52).check() {
+			if !Offset(x56).check() {
 				return false
 			}
-			v.At = Offset(x52)
+			v.At = Offset(x56)
 		case "interval":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x53, ok := s.str()
+			x57, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x53).check() {
+			if !Offset(x57).check() {
 				return false
 			}
-			v.Interval = Offset(x53)
+			v.Interval = Offset(x57)
 		case "category":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x54, ok := s.str()
+			x58, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x54).check() {
+			if !Category(x58).check() {
 				return false
 			}
-			v.Category = Category(x54)
+			v.Category = Category(x58)
 		default:
 			return false
 		}
@@ -1295,14 +1369,14 @@ func (v *PauseStep) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x55, ok := s.str()
+			x59, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x55).check() {
+			if !Offset(x59).check() {
 				return false
 			}
-			v.At = Offset(x55)
+			v.At = Offset(x59)
 		default:
 			return false
 		}
@@ -1333,14 +1407,14 @@ func (v *ResumeStep) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x56, ok := s.str()
+			x60, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x56).check() {
+			if !Offset(x60).check() {
 				return false
 			}
-			v.At = Offset(x56)
+			v.At = Offset(x60)
 		default:
 			return false
 		}
@@ -1371,40 +1445,40 @@ func (v *OrderStep) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x57, ok := s.str()
+			x61, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x57).check() {
+			if !Offset(x61).check() {
 				return false
 			}
-			v.At = Offset(x57)
+			v.At = Offset(x61)
 		case "id":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x58, ok := s.str()
+			x62, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x58).check() {
+			if !ProductID(x62).check() {
 				return false
 			}
-			v.ID = ProductID(x58)
+			v.ID = ProductID(x62)
 		case "amount":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x59, ok := s.integer()
+			x63, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Amount(x59).check() {
+			if !Amount(x63).check() {
 				return false
 			}
-			v.Amount = Amount(x59)
+			v.Amount = Amount(x63)
 		default:
 			return false
 		}
@@ -1435,40 +1509,40 @@ func (v *TotalStep) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x60, ok := s.str()
+			x64, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x60).check() {
+			if !Offset(x64).check() {
 				return false
 			}
-			v.At = Offset(x60)
+			v.At = Offset(x64)
 		case "id":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x61, ok := s.str()
+			x65, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x61).check() {
+			if !ProductID(x65).check() {
 				return false
 			}
-			v.ID = ProductID(x61)
+			v.ID = ProductID(x65)
 		case "total":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x62, ok := s.integer()
+			x66, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x62).check() {
+			if !Total(x66).check() {
 				return false
 			}
-			v.Total = Total(x62)
+			v.Total = Total(x66)
 		default:
 			return false
 		}
@@ -1499,27 +1573,27 @@ func (v *ProductStep) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x63, ok := s.str()
+			x67, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x63).check() {
+			if !Offset(x67).check() {
 				return false
 			}
-			v.At = Offset(x63)
+			v.At = Offset(x67)
 		case "category":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x64, ok := s.str()
+			x68, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x64).check() {
+			if !Category(x68).check() {
 				return false
 			}
-			v.Category = Category(x64)
+			v.Category = Category(x68)
 		case "product":
 			if seen&(1<<3) != 0 {
 				return false
@@ -1558,27 +1632,27 @@ func (v *LatencyStep) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x65, ok := s.str()
+			x69, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x65).check() {
+			if !Offset(x69).check() {
 				return false
 			}
-			v.At = Offset(x65)
+			v.At = Offset(x69)
 		case "delay":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x66, ok := s.str()
+			x70, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x66).check() {
+			if !Offset(x70).check() {
 				return false
 			}
-			v.Delay = Offset(x66)
+			v.Delay = Offset(x70)
 		default:
 			return false
 		}
@@ -1609,55 +1683,55 @@ func (v *CloseStep) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x67, ok := s.str()
+			x71, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x67).check() {
+			if !Offset(x71).check() {
 				return false
 			}
-			v.At = Offset(x67)
+			v.At = Offset(x71)
 		case "code":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
 			v.Code = new(int64)
-			x68, ok := s.integer()
+			x72, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !(x68 >= 1000 && x68 <= 4999) {
+			if !(x72 >= 1000 && x72 <= 4999) {
 				return false
 			}
-			*v.Code = x68
+			*v.Code = x72
 		case "reason":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x69, ok := s.str()
+			x73, ok := s.str()
 			if !ok {
 				return false
 			}
-			x69n := utf8.RuneCountInString(x69)
-			if !(x69n <= 120) {
+			x73n := utf8.RuneCountInString(x73)
+			if !(x73n <= 120) {
 				return false
 			}
-			v.Reason = x69
+			v.Reason = x73
 		case "category":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x70, ok := s.str()
+			x74, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x70).check() {
+			if !Category(x74).check() {
 				return false
 			}
-			v.Category = Category(x70)
+			v.Category = Category(x74)
 		default:
 			return false
 		}
@@ -1688,27 +1762,27 @@ func (v *ExpireTokensStep) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x71, ok := s.str()
+			x75, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Offset(x71).check() {
+			if !Offset(x75).check() {
 				return false
 			}
-			v.At = Offset(x71)
+			v.At = Offset(x75)
 		case "category":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x72, ok := s.str()
+			x76, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x72).check() {
+			if !Category(x76).check() {
 				return false
 			}
-			v.Category = Category(x72)
+			v.Category = Category(x76)
 		default:
 			return false
 		}

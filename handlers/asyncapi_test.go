@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/internal/testenv"
 	"github.com/pb33f/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
@@ -138,7 +139,7 @@ func TestAsyncAPIDocument(t *testing.T) {
 		if got := ch.Bindings.WS.Headers.Properties["Sec-WebSocket-Protocol"].Enum; !slices.Equal(got, []string{"liveorders.v1"}) {
 			t.Errorf("subprotocol header enum = %v", got)
 		}
-		for _, m := range []string{"UpdateCategory", "PlaceOrder", "Pong", "Welcome", "Snapshot", "Order", "Placed", "Error", "Ping", "OrderTotal"} {
+		for _, m := range []string{"UpdateCategory", "PlaceOrder", "Pong", "Welcome", "Snapshot", "Order", "Placed", "Error", "Ping", "LiveStatus", "OrderTotal"} {
 			if ch.Messages[m] == nil {
 				t.Errorf("channel lacks message %s", m)
 			}
@@ -153,8 +154,8 @@ func TestAsyncAPIDocument(t *testing.T) {
 		// Every server message is sent by sendMessage, whose messages are
 		// the union Message; those that something answers also have an
 		// operation of their own.
-		if op := d.Operations["sendMessage"]; op.Action != "send" || len(op.Messages) != 7 || op.Messages[1].Ref != "#/channels/orders/messages/Snapshot" {
-			t.Errorf("sendMessage: %+v, want a send of the 7 server messages", op)
+		if op := d.Operations["sendMessage"]; op.Action != "send" || len(op.Messages) != len(api.MessageTypeValues) || op.Messages[1].Ref != "#/channels/orders/messages/Snapshot" {
+			t.Errorf("sendMessage: %+v, want a send of the %d server messages", op, len(api.MessageTypeValues))
 		}
 		for _, code := range []string{"invalid_payload", "rate_limited"} {
 			if !bytes.Contains(body, []byte("`"+code+"`")) {

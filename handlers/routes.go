@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"regexp"
 	"runtime/debug"
@@ -9,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/internal/auth"
+	"github.com/liveorders/liveorders/internal/orders"
 )
 
 func (srv *Server) routes() {
@@ -89,10 +91,19 @@ func (srv *Server) readyz(c *fiber.Ctx) error {
 	return c.JSON(api.Health{Status: "ready"})
 }
 
-// storeErr is why the store cannot serve, nil if it can.
+// storeErr is why the store cannot serve, nil if it can: its log was
+// reset, or it cannot show that it follows it (a load balancer then sends
+// new clients to an instance that does; see internal/natsbus/liveness.go).
 func (srv *Server) storeErr() error {
 	if r, ok := srv.cfg.Store.(readier); ok {
-		return r.Ready()
+		if err := r.Ready(); err != nil {
+			return err
+		}
+	}
+	if l, ok := srv.cfg.Store.(orders.LiveSource); ok {
+		if st := l.Liveness(); !st.Live {
+			return fmt.Errorf("%s: %s", st.Cause, st.Detail)
+		}
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ async function main() {
 
   const client = new OrdersClient({ category: first, getToken: () => pageToken() });
   expose(client);
-  showConnection(client, { status: ui.connection, label: ui.connectionLabel, retry: ui.retry }, notice);
+  showConnection(client, { status: ui.connection, label: ui.connectionLabel, retry: ui.retry, totals: ui.list }, notice);
   list.follow(client);
   placeOrdersFrom(ui.list, list, client, announce);
   const picker = new CategoryPicker(ui.select, list, client, notice);

@@ -26,6 +26,7 @@ import type {
   Placed,
   ProductID,
   Ref,
+  LiveStatus,
   Snapshot,
   Welcome,
 } from "./protocol.gen.js";
@@ -157,6 +158,12 @@ export interface OrdersClientEventMap {
   authenticated: Authenticated;
   /** What getToken threw or rejected with; the client goes on without a token. */
   tokenerror: unknown;
+  /**
+   * Whether the totals are live: each `status` message, and a synthesised
+   * `{ type: "status", live: true }` when a new socket's welcome ends a
+   * not-live spell. See {@link OrdersClient.live}.
+   */
+  status: LiveStatus;
 }
 
 /** The rejection of a command the server refused: its error message. */
@@ -196,6 +203,14 @@ export declare class OrdersClient extends EventTarget {
   get view(): View | null;
   /** The order total of product `id` in the current view. */
   total(id: ProductID): number | undefined;
+  /**
+   * Whether the totals are live: false while the server says it cannot show
+   * that it follows its order log (the totals are kept, but may be missing
+   * updates); true again at its `status` saying it does, which a fresh
+   * snapshot follows, or at a new socket's welcome. True before the first
+   * socket.
+   */
+  get live(): boolean;
   /** The last welcome message, or null before the first. */
   get welcome(): Welcome | null;
   /** How many WebSocket objects this client has created (one per connection). */

@@ -39,6 +39,10 @@
  *   has reconnected: the server places a key once, on whichever instance,
  *   and answers the retry with the first result, so an order is never
  *   counted twice and never left unknown because of a reconnect.
+ * - `client.live`: false while the server says its totals may be stale (they
+ *   are kept); true at its `live` status, which a fresh snapshot follows, and
+ *   at each socket's `welcome`. A `status` event fires with each `status`
+ *   message, and (synthesised, live) when a welcome ends a not-live spell.
  * - `ping` is answered with `pong`; frames that are not JSON objects, and
  *   unknown message types and fields, are ignored.
  * - With a `getToken` option (a server started with authentication), the
@@ -72,6 +76,7 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, OrdersError };
 /** @typedef {import("./protocol.gen.js").Placed} Placed */
 /** @typedef {import("./protocol.gen.js").ErrorMessage} ErrorMessage */
 /** @typedef {import("./protocol.gen.js").Authenticated} Authenticated */
+/** @typedef {import("./protocol.gen.js").LiveStatus} LiveStatus */
 /** @typedef {import("./client/connection.js").ConnectionState} ConnectionState */
 /** @typedef {import("./client/connection.js").StateDetail} StateDetail */
 /** @typedef {import("./client/totals-view.js").View} View */
@@ -85,6 +90,7 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, OrdersError };
  * @property {Order | Placed} order One total of the current category moved forward.
  * @property {ErrorMessage} error An error that answers no pending command.
  * @property {Authenticated} authenticated The server accepted the socket's token.
+ * @property {LiveStatus} status Whether the totals are live changed, or was restated.
  * @property {unknown} tokenerror What getToken threw or rejected with.
  */
 
@@ -136,6 +142,7 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, OrdersError };
  * | `error` | {@link ErrorMessage}: an error that answers no pending {@link OrdersClient#subscribe} or {@link OrdersClient#placeOrder} (those reject instead), e.g. `rate_limited` or `token_expired` |
  * | `authenticated` | {@link Authenticated}: the server accepted the socket's token; it is refreshed before `expiresAtMs` |
  * | `tokenerror` | what getToken threw or rejected with; the client goes on without a token |
+ * | `status` | {@link LiveStatus}: whether the totals are live (see {@link OrdersClient#live}) |
  *
  * @fires OrdersClient#state
  * @fires OrdersClient#welcome
@@ -144,6 +151,7 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, OrdersError };
  * @fires OrdersClient#error
  * @fires OrdersClient#authenticated
  * @fires OrdersClient#tokenerror
+ * @fires OrdersClient#status
  */
 export class OrdersClient extends EventTarget {
   /** @type {Connection} */ #connection;
@@ -152,6 +160,7 @@ export class OrdersClient extends EventTarget {
   /** @type {OrderBook} */ #orders;
   #totals = new TotalsView();
   /** @type {Welcome | null} */ #welcome = null;
+  #live = true;
 
   /**
    * Creates a client; nothing happens until {@link OrdersClient#connect}.
@@ -243,6 +252,11 @@ export class OrdersClient extends EventTarget {
     return () => this.removeEventListener(type, handler);
   }
 
+  /** Whether the totals are live (true before the first socket). @returns {boolean} */
+  get live() {
+    return this.#live;
+  }
+
   /** The last welcome message, or null before the first. @returns {Welcome | null} */
   get welcome() {
     return this.#welcome;
@@ -332,6 +346,11 @@ export class OrdersClient extends EventTarget {
       case MessageType.Welcome:
         this.#welcome = msg;
         this.#emit("welcome", msg);
+        // A new socket is live unless a status follows at once.
+        if (!this.#live) this.#onStatus({ type: MessageType.Status, live: true, sinceMs: Date.now() });
+        break;
+      case MessageType.Status:
+        if (typeof msg.live === "boolean") this.#onStatus(msg);
         break;
       case MessageType.Snapshot:
         this.#onSnapshot(msg);
@@ -355,6 +374,12 @@ export class OrdersClient extends EventTarget {
       default:
       // Unknown types are for newer clients.
     }
+  }
+
+  /** @param {LiveStatus} msg */
+  #onStatus(msg) {
+    this.#live = msg.live;
+    this.#emit("status", msg);
   }
 
   /** @param {Snapshot} msg */

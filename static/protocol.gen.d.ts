@@ -242,14 +242,14 @@ export interface AuthPayload {
 /**
  * Any server message of the liveorders.v1 subprotocol, chosen by its type.
  */
-export type Message = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping;
+export type Message = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping | LiveStatus;
 
 /**
  * The type of a server message, the discriminator of Message. Open
  * enumeration: new types may be added; a client ignores a message whose type
  * it does not know.
  */
-export type MessageType = "welcome" | "snapshot" | "order" | "placed" | "error" | "authenticated" | "ping";
+export type MessageType = "welcome" | "snapshot" | "order" | "placed" | "error" | "authenticated" | "ping" | "status";
 /** The values of {@link MessageType}, by name. */
 export declare const MessageType: Readonly<{
   Welcome: "welcome";
@@ -259,6 +259,7 @@ export declare const MessageType: Readonly<{
   Error: "error";
   Authenticated: "authenticated";
   Ping: "ping";
+  Status: "status";
 }>;
 
 /**
@@ -449,6 +450,51 @@ export interface Ping {
 }
 
 /**
+ * Whether the socket's totals are live. Sent right after welcome when they are
+ * not (a socket that gets no status after welcome is live), then each time it
+ * changes. live false: the server cannot show that it follows the order log
+ * (cause says why), so the totals shown may be missing updates since sinceMs;
+ * keep showing them, marked as possibly stale, and expect orders to be refused
+ * with unavailable. live true: the totals are current again; a snapshot of the
+ * socket's category follows it, before any further update. A server that stays
+ * not live for its configured time closes the socket with 4002; reconnect,
+ * with back-off.
+ */
+export interface LiveStatus {
+  type: "status";
+  /** True while the server follows the order log: the totals are current. */
+  live: boolean;
+  cause?: StaleCause;
+  /**
+   * When this state began, in milliseconds since the Unix epoch. Not live: the
+   * last moment the server showed it followed the log; the totals may lack
+   * updates since.
+   * Constraints: minimum 0
+   */
+  sinceMs: number;
+  /** A human-readable detail of cause, for logs. */
+  message?: string;
+}
+
+/**
+ * Why a socket's totals are not live: a stable, machine-readable cause of a
+ * status message with live false. Open enumeration: new causes may be added; a
+ * client treats a cause it does not know as not live.
+ */
+export type StaleCause = "store_unreachable" | "log_stalled" | "log_reset" | "shutting_down";
+/** The values of {@link StaleCause}, by name. */
+export declare const StaleCause: Readonly<{
+  /** The order log (NATS JetStream) has not answered this server for longer than its threshold: the connection is lost, or the server's NATS node is cut from the cluster. */
+  StoreUnreachable: "store_unreachable";
+  /** The order log answers, but this server has not applied its newest events for longer than its threshold. */
+  LogStalled: "log_stalled";
+  /** The order log was deleted, recreated or lost events this server had not applied; it keeps its last totals and no longer follows the log until it is restarted. */
+  LogReset: "log_reset";
+  /** The server is shutting down; the socket is about to close with 1001. */
+  ShuttingDown: "shutting_down";
+}>;
+
+/**
  * A product's order total. Also the whole frame of the seed-compatible mode (a
  * socket opened without a subprotocol) and the answer to POST /orders/{id}.
  */
@@ -470,7 +516,7 @@ export type Total = number;
  * reconnect; 4500-4999: do not reconnect. Open enumeration: new codes may be
  * added; a client reads a code it does not know by its range.
  */
-export type CloseCode = 1000 | 1001 | 1002 | 1007 | 1008 | 1009 | 1011 | 1012 | 1013 | 4000 | 4001 | 4500;
+export type CloseCode = 1000 | 1001 | 1002 | 1007 | 1008 | 1009 | 1011 | 1012 | 1013 | 4000 | 4001 | 4002 | 4500;
 /** The values of {@link CloseCode}, by name. */
 export declare const CloseCode: Readonly<{
   /** The socket closed normally. */
@@ -495,6 +541,8 @@ export declare const CloseCode: Readonly<{
   Reconnect: 4000;
   /** The socket's token expired and no new one came within the grace. Reconnect with a new token. */
   TokenExpired: 4001;
+  /** The server could not follow the order log for longer than its configured time while another instance could; reconnect with back-off, to reach one that follows it. */
+  Stale: 4002;
   /** Closed on purpose; do not reconnect. Codes 4500-4999 mean do not reconnect. */
   DoNotReconnect: 4500;
 }>;

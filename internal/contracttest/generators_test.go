@@ -53,11 +53,11 @@ func TestModelina(t *testing.T) {
 	writeFile(t, file, doc)
 	models := modelina(t, tl, file)
 
-	const union = "type Orders = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping;"
+	const union = "type Orders = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping | LiveStatus;"
 	if got := models["Orders"]; got != union {
 		t.Errorf("the message union is %q, want %q", got, union)
 	}
-	for _, name := range []string{"Welcome", "Snapshot", "Order", "Placed", "ErrorMessage", "Authenticated", "Ping", "UpdateCategory", "PlaceOrder", "Pong", "Auth"} {
+	for _, name := range []string{"Welcome", "Snapshot", "Order", "Placed", "ErrorMessage", "Authenticated", "Ping", "LiveStatus", "UpdateCategory", "PlaceOrder", "Pong", "Auth"} {
 		if !strings.HasPrefix(models[name], "interface "+name+" {") {
 			t.Errorf("no interface %s: %q", name, models[name])
 		}
@@ -209,7 +209,7 @@ func TestJSONSchemaToTypeScript(t *testing.T) {
 		if m := globalError.FindString(ts); m != "" {
 			t.Errorf("%s: %s", name, m)
 		}
-		if name == "messages.schema.json" && !strings.Contains(ts, "export type Message = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping;") {
+		if name == "messages.schema.json" && !strings.Contains(ts, "export type Message = Welcome | Snapshot | Order | Placed | ErrorMessage | Authenticated | Ping | LiveStatus;") {
 			t.Errorf("%s: no union Message of the named messages:\n%.2000s", name, ts)
 		}
 		file := filepath.Join(dir, strings.TrimSuffix(name, ".schema.json")+".ts")

@@ -64,6 +64,9 @@ func (c *checker) run(ctx context.Context) {
 			continue // unreachable: writes fail meanwhile; look again later
 		}
 		info := stream.CachedInfo()
+		if c.stream.leaderless(info) {
+			continue // a stale replica's view: decides nothing
+		}
 		err = c.stream.check(info, applied)
 		var short *shortLogError
 		if errors.As(err, &short) {

@@ -43,6 +43,10 @@
 //     watcher must return quickly and must not call back into the Store.
 //   - checker.run (check.go) looks at the stream for resets and stalls,
 //     and has the follower read again after a stall.
+//   - liveness.run (liveness.go) applies the liveness rule: it looks at
+//     the cluster twice a second, records whether the Store can show that
+//     it follows its log (Liveness, WatchLiveness), and ends the
+//     follower's pause when the log answers again.
 //   - snapshotWriter.run (snapwrite.go), unless Config.SnapshotInterval is
 //     negative, takes the snapshot lease through Hold and writes snapshots
 //     while it holds it. Hold runs its function on a goroutine of its own,

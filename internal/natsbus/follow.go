@@ -33,6 +33,9 @@ type follower struct {
 	ledger *ledger
 	src    string // the Store's id, in the events it publishes
 	log    *slog.Logger
+	// resumed is signalled when the log answers again after it did not
+	// (liveness.go): a pause or an attempt under way then ends at once.
+	resumed *resumed
 
 	mu sync.Mutex
 	it jetstream.MessagesContext // the consumer run reads, while it does
@@ -47,6 +50,10 @@ func (f *follower) run(ctx context.Context) {
 	for ctx.Err() == nil && f.ledger.err() == nil {
 		from := f.ledger.seq() + 1
 		cons, err := retry(ctx, func(ctx context.Context) (jetstream.Consumer, error) {
+			// An attempt sent while the log was unreachable is not
+			// waited for once it answers again.
+			ctx, cancel := f.resumed.bound(ctx)
+			defer cancel()
 			// A new name each attempt: the cluster may have placed the
 			// last one on a node that is gone.
 			return f.stream.js.CreateConsumer(ctx, f.stream.name, jetstream.ConsumerConfig{
@@ -80,7 +87,9 @@ func (f *follower) run(ctx context.Context) {
 			backoff = 0
 		}
 		backoff = min(max(2*backoff, retryWait), followBackoff)
-		pause(ctx, backoff)
+		rctx, cancel := f.resumed.bound(ctx)
+		pause(rctx, backoff)
+		cancel()
 	}
 }
 

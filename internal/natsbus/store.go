@@ -28,6 +28,7 @@ type Store struct {
 	ledger    *ledger
 	link      *link
 	follow    *follower
+	live      *liveness // whether it follows the log (liveness.go)
 	snapshots *snapshots
 
 	src       string // this Store's id, in the events it publishes
@@ -82,7 +83,8 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 		src: nuid.Next(), max: cfg.MaxProducts, timeout: cfg.PublishTimeout,
 		retention: cfg.Retention, lease: cfg.Lease, log: cfg.Logger,
 	}
-	s.follow = &follower{stream: ls, ledger: s.ledger, src: s.src, log: cfg.Logger}
+	s.live = newLiveness(ls, s.ledger, func(ctx context.Context) (jetstream.KeyValue, error) { return s.leases(ctx, s.lease) }, s.src)
+	s.follow = &follower{stream: ls, ledger: s.ledger, src: s.src, log: cfg.Logger, resumed: &s.live.resumed}
 	s.life, s.end = context.WithCancel(context.Background())
 	s.start(s.link.run)
 	fail := func(err error) (*Store, error) {
@@ -132,6 +134,7 @@ func New(ctx context.Context, nc *nats.Conn, initial orders.State, cfg Config) (
 		return fail(fmt.Errorf("natsbus: replay the log from %d to %d: %w", from, last, err))
 	}
 	s.start((&checker{stream: ls, ledger: s.ledger, follow: s.follow, back: s.link.back, log: cfg.Logger}).run)
+	s.start(s.live.run)
 	if cfg.SnapshotInterval > 0 {
 		s.start((&snapshotWriter{store: s, every: cfg.SnapshotInterval, events: cfg.SnapshotEvents, log: cfg.Logger}).run)
 	}

@@ -92,6 +92,10 @@ type Config struct {
 	// TokenGrace is how long a session whose token expired waits for a
 	// new one before closing with 4001. Default defaultTokenGrace.
 	TokenGrace time.Duration
+	// StaleClose is how long Store may be not live (orders.LiveSource)
+	// before the v1 sockets are closed with CloseStale (status.go).
+	// Default 0: never.
+	StaleClose time.Duration
 
 	fastWriteWait time.Duration
 }
@@ -153,6 +157,8 @@ type Engine struct {
 	life    context.Context
 	endLife context.CancelFunc
 
+	status status // the store's liveness, as told to the sockets (status.go)
+
 	stopBeat chan struct{}
 	beatDone chan struct{}
 	stopped  sync.Once
@@ -176,6 +182,7 @@ func New(cfg Config) *Engine {
 		e.onMessage = (*Session).command
 	}
 	e.life, e.endLife = context.WithCancel(context.Background())
+	e.watchStatus()
 	go e.heartbeat()
 	return e
 }
@@ -219,9 +226,7 @@ func (e *Engine) Serve(nc net.Conn, early []byte, p Params) {
 		return
 	}
 	e.metrics.SocketOpened(mode)
-	if mode == hub.V1 {
-		s.send(api.Welcome{Protocol: api.Subprotocol, Session: s.id, HeartbeatMs: e.cfg.Heartbeat.Milliseconds()})
-	}
+	e.greet(s) // welcome, and the store's status when not live
 	if p.Claims != nil {
 		s.authenticate(p.Claims, "")
 	}
@@ -298,6 +303,8 @@ func (e *Engine) Shutdown(ctx context.Context) {
 	e.mu.Lock()
 	e.closing = true
 	e.mu.Unlock()
+	e.stopStatus()
+	e.announceShutdown()
 	e.each(func(s *Session) { s.Close(ws.CloseGoingAway, "server shutting down") })
 	done := make(chan struct{})
 	go func() { e.readers.Wait(); close(done) }()

@@ -39,6 +39,8 @@ type Session struct {
 	// replying: the reader is handling a frame, and writes what is urgent
 	// (the frame's answers) itself when it is done (answer).
 	replying bool
+
+	greeted bool // welcomed, hears status changes; guarded by e.status.mu
 }
 
 // ID returns the session's id, as its welcome message gives it.

@@ -1,10 +1,8 @@
 package testenv
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -40,8 +38,10 @@ cluster {
 `
 
 // Cluster is a JetStream cluster of real nats-servers on loopback. Every
-// route between two nodes passes through a link the test can cut, so that
-// Kill stops a node the way a crash does: without a word to its peers.
+// route between two nodes passes through a Link (Toxiproxy) the test can
+// cut, black-hole, slow down or throttle: Kill stops a node the way a crash
+// does, without a word to its peers, and Partition cuts a node off as a
+// network that drops its packets.
 type Cluster struct {
 	// URL lists every node's client URL, comma-separated, as an instance
 	// started with -nats-url is given them.
@@ -50,7 +50,7 @@ type Cluster struct {
 	Nodes []*NATSServer
 
 	t     testing.TB
-	links map[[2]int]*link // (from, to) → the link from's routes dial
+	links map[[2]int]*Link // (from, to) → the link from's routes dial
 }
 
 // NATSCluster starts n nats-servers with JetStream, each configured by a
@@ -80,7 +80,7 @@ const clusterTries = 3
 // leaves nothing running.
 func startCluster(t testing.TB, n int) (*Cluster, error) {
 	t.Helper()
-	c := &Cluster{t: t, links: make(map[[2]int]*link)}
+	c := &Cluster{t: t, links: make(map[[2]int]*Link)}
 	// One call, so that no two of the ports are the same.
 	ports := freePorts(t, 2*n+1)
 	clientPorts, routePorts := ports[:n], ports[n:2*n]
@@ -88,7 +88,15 @@ func startCluster(t testing.TB, n int) (*Cluster, error) {
 	for i := range n {
 		for j := range n {
 			if i != j {
-				c.links[[2]int{i, j}] = newLink(t, fmt.Sprintf("127.0.0.1:%d", routePorts[j]))
+				l, err := newLink(fmt.Sprintf("127.0.0.1:%d", routePorts[j]))
+				if err != nil {
+					for _, l := range c.links {
+						l.close()
+					}
+					return nil, err
+				}
+				l.t = t
+				c.links[[2]int{i, j}] = l
 			}
 		}
 	}
@@ -98,7 +106,7 @@ func startCluster(t testing.TB, n int) (*Cluster, error) {
 		var routes strings.Builder
 		for j := range n {
 			if i != j {
-				fmt.Fprintf(&routes, "    nats-route://%s\n", c.links[[2]int{i, j}].addr)
+				fmt.Fprintf(&routes, "    nats-route://%s\n", c.links[[2]int{i, j}].Addr)
 			}
 		}
 		name := fmt.Sprintf("n%d", i+1)
@@ -113,6 +121,10 @@ func startCluster(t testing.TB, n int) (*Cluster, error) {
 			t.Fatalf("testenv: %s: %v", file, err)
 		}
 		opts.NoLog, opts.NoSigs = true, true
+		// Clients reach the nodes only by the URLs they are given, not by
+		// the ones the cluster would advertise to them: a client that is
+		// given links (ClientLinks) stays behind them.
+		opts.Cluster.NoAdvertise = true
 		node := &NATSServer{t: t, Name: name, opts: *opts, URL: fmt.Sprintf("nats://127.0.0.1:%d", clientPorts[i])}
 		c.Nodes = append(c.Nodes, node)
 		urls = append(urls, node.URL)
@@ -206,7 +218,7 @@ func (c *Cluster) Kill(node *NATSServer) {
 	i := c.index(node)
 	for k, l := range c.links {
 		if k[0] == i || k[1] == i {
-			l.cut(true)
+			l.Cut(true)
 		}
 	}
 	node.Stop()
@@ -219,7 +231,7 @@ func (c *Cluster) Start(node *NATSServer) {
 	node.Start()
 	for k, l := range c.links {
 		if k[0] == i || k[1] == i {
-			l.cut(false)
+			l.Cut(false)
 		}
 	}
 }
@@ -253,103 +265,57 @@ func freePorts(t testing.TB, n int) []int {
 	return ports
 }
 
-// link is a TCP relay to target that can be cut: while cut it closes every
-// relayed connection and refuses new ones, as a lost peer would.
-type link struct {
-	addr   string
-	target string
-	ln     net.Listener
-	wg     sync.WaitGroup
-
-	mu    sync.Mutex
-	down  bool
-	conns map[net.Conn]struct{}
+// Partition cuts node off from its peers as a network that drops its
+// packets does: every route link to or from it becomes a black hole, its
+// connections stay open and deliver nothing. Heal undoes it.
+func (c *Cluster) Partition(node *NATSServer) {
+	c.t.Helper()
+	i := c.index(node)
+	for k, l := range c.links {
+		if k[0] == i || k[1] == i {
+			l.BlackHole(true)
+		}
+	}
 }
 
-func newLink(t testing.TB, target string) *link {
+// Heal removes every fault of every route link.
+func (c *Cluster) Heal() {
+	for _, l := range c.links {
+		l.Heal()
+	}
+}
+
+// Routes returns the route links, each way between every two nodes.
+func (c *Cluster) Routes() []*Link {
+	var ls []*Link
+	for _, l := range c.links {
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// StreamLeader returns the node leading stream (of the global account),
+// nil when none of the running nodes does.
+func (c *Cluster) StreamLeader(stream string) *NATSServer {
+	for _, node := range c.Nodes {
+		if node.srv != nil && node.srv.JetStreamIsStreamLeader(server.DEFAULT_GLOBAL_ACCOUNT, stream) {
+			return node
+		}
+	}
+	return nil
+}
+
+// ClientLinks starts a Link to each node's client port and returns them
+// with the comma-separated URL an instance dials to reach the cluster only
+// through them, so that the test can cut the instance from NATS while its
+// own sockets stay up.
+func (c *Cluster) ClientLinks(t testing.TB) (url string, links []*Link) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var urls []string
+	for _, node := range c.Nodes {
+		l := NewLink(t, strings.TrimPrefix(node.URL, "nats://"))
+		links = append(links, l)
+		urls = append(urls, "nats://"+l.Addr)
 	}
-	l := &link{addr: ln.Addr().String(), target: target, ln: ln, conns: make(map[net.Conn]struct{})}
-	l.wg.Go(l.accept)
-	return l
-}
-
-func (l *link) accept() {
-	for {
-		in, err := l.ln.Accept()
-		if err != nil {
-			return
-		}
-		l.wg.Go(func() { l.relay(in) })
-	}
-}
-
-// relay copies between in and a new connection to the target until
-// either side closes or the link is cut.
-func (l *link) relay(in net.Conn) {
-	defer in.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	out, err := (&net.Dialer{}).DialContext(ctx, "tcp", l.target)
-	cancel()
-	if err != nil {
-		return
-	}
-	defer out.Close()
-	if !l.track(in, out) {
-		return
-	}
-	defer l.untrack(in, out)
-	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
-		_ = dst.Close()
-		_ = src.Close()
-		done <- struct{}{}
-	}
-	go pipe(out, in)
-	go pipe(in, out)
-	<-done
-	<-done
-}
-
-func (l *link) track(conns ...net.Conn) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.down {
-		return false
-	}
-	for _, c := range conns {
-		l.conns[c] = struct{}{}
-	}
-	return true
-}
-
-func (l *link) untrack(conns ...net.Conn) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, c := range conns {
-		delete(l.conns, c)
-	}
-}
-
-// cut closes every relayed connection and refuses new ones while down.
-func (l *link) cut(down bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.down = down
-	if down {
-		for c := range l.conns {
-			_ = c.Close()
-		}
-	}
-}
-
-// close stops the link and waits for its goroutines.
-func (l *link) close() {
-	_ = l.ln.Close()
-	l.cut(true)
-	l.wg.Wait()
+	return strings.Join(urls, ","), links
 }
