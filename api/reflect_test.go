@@ -44,7 +44,7 @@ var rtTypes = []any{
 	// scenario.schema.json
 	api.Scenario{}, api.StepKind(""), api.Offset(""), api.BurstStep{}, api.RateStep{}, api.PauseStep{},
 	api.ResumeStep{}, api.OrderStep{}, api.TotalStep{}, api.ProductStep{}, api.LatencyStep{},
-	api.CloseStep{}, api.ExpireTokensStep{}, api.ScenarioState(""), api.ScenarioStatus{},
+	api.CloseStep{}, api.ExpireTokensStep{}, api.StatusStep{}, api.ScenarioState(""), api.ScenarioStatus{},
 	api.RecordingStatus{},
 }
 

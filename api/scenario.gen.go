@@ -66,6 +66,8 @@ const (
 	StepKindClose StepKind = "close"
 	// StepKindExpireTokens is the StepKind "expire-tokens".
 	StepKindExpireTokens StepKind = "expire-tokens"
+	// StepKindStatus is the StepKind "status".
+	StepKindStatus StepKind = "status"
 )
 
 // StepKindValues lists every StepKind in schema order.
@@ -80,6 +82,7 @@ var StepKindValues = []StepKind{
 	StepKindLatency,
 	StepKindClose,
 	StepKindExpireTokens,
+	StepKindStatus,
 }
 
 // Valid reports whether s is one of the values of StepKind.
@@ -94,7 +97,8 @@ func (s StepKind) Valid() bool {
 		StepKindProduct,
 		StepKindLatency,
 		StepKindClose,
-		StepKindExpireTokens:
+		StepKindExpireTokens,
+		StepKindStatus:
 		return true
 	}
 	return false
@@ -110,8 +114,8 @@ type Offset string
 // Step is one step of a scenario, chosen by its do.
 //
 // BurstStep, RateStep, PauseStep, ResumeStep, OrderStep, TotalStep,
-// ProductStep, LatencyStep, CloseStep and ExpireTokensStep implement Step with
-// their value types; DecodeStep decodes one.
+// ProductStep, LatencyStep, CloseStep, ExpireTokensStep and StatusStep
+// implement Step with their value types; DecodeStep decodes one.
 type Step interface {
 	// StepKind returns the "do" value that identifies the Step.
 	StepKind() StepKind
@@ -128,6 +132,7 @@ var (
 	_ Step = LatencyStep{}
 	_ Step = CloseStep{}
 	_ Step = ExpireTokensStep{}
+	_ Step = StatusStep{}
 )
 
 // StepKind returns StepKindBurst, the do of BurstStep.
@@ -160,6 +165,9 @@ func (CloseStep) StepKind() StepKind { return StepKindClose }
 // StepKind returns StepKindExpireTokens, the do of ExpireTokensStep.
 func (ExpireTokensStep) StepKind() StepKind { return StepKindExpireTokens }
 
+// StepKind returns StepKindStatus, the do of StatusStep.
+func (StatusStep) StepKind() StepKind { return StepKindStatus }
+
 // StepSchemas maps each StepKind to the location of its member's own
 // definition, relative to the schema directory, so that a Step is validated
 // against the definition its do names.
@@ -174,6 +182,7 @@ var StepSchemas = map[StepKind]string{
 	StepKindLatency:      "scenario.schema.json#/$defs/LatencyStep",
 	StepKindClose:        "scenario.schema.json#/$defs/CloseStep",
 	StepKindExpireTokens: "scenario.schema.json#/$defs/ExpireTokensStep",
+	StepKindStatus:       "scenario.schema.json#/$defs/StatusStep",
 }
 
 // DecodeStep decodes a Step, choosing the member type by its "do" property. It
@@ -255,6 +264,12 @@ func decodeStepAs(name StepKind, data []byte) (Step, error) {
 		var v ExpireTokensStep
 		if err := json.Unmarshal(data, &v); err != nil {
 			return nil, fmt.Errorf("api: decode ExpireTokensStep: %w", err)
+		}
+		return v, nil
+	case StepKindStatus:
+		var v StatusStep
+		if err := json.Unmarshal(data, &v); err != nil {
+			return nil, fmt.Errorf("api: decode StatusStep: %w", err)
 		}
 		return v, nil
 	}
@@ -436,6 +451,28 @@ type ExpireTokensStep struct {
 func (v ExpireTokensStep) MarshalJSON() ([]byte, error) {
 	type plain ExpireTokensStep
 	v.Do = StepKindExpireTokens
+	return json.Marshal(plain(v))
+}
+
+// StatusStep is the Step whose do is "status". Tells every liveorders.v1
+// socket that its totals are stale (live false, with a cause) or live again,
+// as a server cut from its order log does (see LiveStatus): a live step after
+// a stale one also sends each socket its category's totals again. Only the
+// sockets hear it: orders are still taken, and the server's own sockets close
+// for staleness only as configured.
+type StatusStep struct {
+	Do StepKind `json:"do"`
+	At Offset   `json:"at"`
+	// false: stale; true: live again.
+	Live  bool       `json:"live"`
+	Cause StaleCause `json:"cause,omitempty"`
+}
+
+// MarshalJSON encodes v with Do set to StepKindStatus, so it is never sent
+// with a wrong or missing constant.
+func (v StatusStep) MarshalJSON() ([]byte, error) {
+	type plain StatusStep
+	v.Do = StepKindStatus
 	return json.Marshal(plain(v))
 }
 

@@ -81,6 +81,7 @@ var defTypes = map[string]any{
 	"LatencyStep":      api.LatencyStep{},
 	"CloseStep":        api.CloseStep{},
 	"ExpireTokensStep": api.ExpireTokensStep{},
+	"StatusStep":       api.StatusStep{},
 	"ScenarioState":    api.ScenarioState(""),
 	"ScenarioStatus":   api.ScenarioStatus{},
 	"RecordingStatus":  api.RecordingStatus{},

@@ -100,6 +100,9 @@ func scanStep(data []byte) (Step, bool) {
 	if v, ok := scanAs[ExpireTokensStep](data); ok {
 		return v, true
 	}
+	if v, ok := scanAs[StatusStep](data); ok {
+		return v, true
+	}
 	return nil, false
 }
 
@@ -1788,4 +1791,65 @@ func (v *ExpireTokensStep) scan(s *scanner) bool {
 		}
 	}
 	return !s.failed && seen&0x3 == 0x3
+}
+
+// scan decodes one StatusStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *StatusStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("status") {
+				return false
+			}
+			v.Do = StepKindStatus
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x77, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x77).check() {
+				return false
+			}
+			v.At = Offset(x77)
+		case "live":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x78, ok := s.boolean()
+			if !ok {
+				return false
+			}
+			v.Live = x78
+		case "cause":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			x79, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !StaleCause(x79).Valid() {
+				return false
+			}
+			v.Cause = StaleCause(x79)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x7 == 0x7
 }

@@ -693,7 +693,7 @@ export interface Scenario {
 /**
  * What a step does.
  */
-export type StepKind = "burst" | "rate" | "pause" | "resume" | "order" | "total" | "product" | "latency" | "close" | "expire-tokens";
+export type StepKind = "burst" | "rate" | "pause" | "resume" | "order" | "total" | "product" | "latency" | "close" | "expire-tokens" | "status";
 /** The values of {@link StepKind}, by name. */
 export declare const StepKind: Readonly<{
   Burst: "burst";
@@ -706,6 +706,7 @@ export declare const StepKind: Readonly<{
   Latency: "latency";
   Close: "close";
   ExpireTokens: "expire-tokens";
+  Status: "status";
 }>;
 
 /**
@@ -722,7 +723,7 @@ export declare const OffsetPattern: RegExp;
 /**
  * One step of a scenario, chosen by its do.
  */
-export type Step = BurstStep | RateStep | PauseStep | ResumeStep | OrderStep | TotalStep | ProductStep | LatencyStep | CloseStep | ExpireTokensStep;
+export type Step = BurstStep | RateStep | PauseStep | ResumeStep | OrderStep | TotalStep | ProductStep | LatencyStep | CloseStep | ExpireTokensStep | StatusStep;
 
 /**
  * Places orders simulated from the seed (a product chosen at random, of
@@ -842,6 +843,21 @@ export interface ExpireTokensStep {
   do: "expire-tokens";
   at: Offset;
   category?: Category;
+}
+
+/**
+ * Tells every liveorders.v1 socket that its totals are stale (live false, with
+ * a cause) or live again, as a server cut from its order log does (see
+ * LiveStatus): a live step after a stale one also sends each socket its
+ * category's totals again. Only the sockets hear it: orders are still taken,
+ * and the server's own sockets close for staleness only as configured.
+ */
+export interface StatusStep {
+  do: "status";
+  at: Offset;
+  /** false: stale; true: live again. */
+  live: boolean;
+  cause?: StaleCause;
 }
 
 /**

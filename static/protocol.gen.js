@@ -565,7 +565,7 @@ export const DurationPattern = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
 
 /**
  * What a step does.
- * @typedef {"burst"|"rate"|"pause"|"resume"|"order"|"total"|"product"|"latency"|"close"|"expire-tokens"} StepKind
+ * @typedef {"burst"|"rate"|"pause"|"resume"|"order"|"total"|"product"|"latency"|"close"|"expire-tokens"|"status"} StepKind
  */
 /** The values of {@link StepKind}, by name. */
 export const StepKind = Object.freeze({
@@ -579,6 +579,7 @@ export const StepKind = Object.freeze({
   Latency: "latency",
   Close: "close",
   ExpireTokens: "expire-tokens",
+  Status: "status",
 });
 
 /**
@@ -594,7 +595,7 @@ export const OffsetPattern = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
 
 /**
  * One step of a scenario, chosen by its do.
- * @typedef {BurstStep|RateStep|PauseStep|ResumeStep|OrderStep|TotalStep|ProductStep|LatencyStep|CloseStep|ExpireTokensStep} Step
+ * @typedef {BurstStep|RateStep|PauseStep|ResumeStep|OrderStep|TotalStep|ProductStep|LatencyStep|CloseStep|ExpireTokensStep|StatusStep} Step
  */
 
 /**
@@ -692,6 +693,19 @@ export const OffsetPattern = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
  * @property {"expire-tokens"} do
  * @property {Offset} at
  * @property {Category} [category]
+ */
+
+/**
+ * Tells every liveorders.v1 socket that its totals are stale (live false, with
+ * a cause) or live again, as a server cut from its order log does (see
+ * LiveStatus): a live step after a stale one also sends each socket its
+ * category's totals again. Only the sockets hear it: orders are still taken,
+ * and the server's own sockets close for staleness only as configured.
+ * @typedef {object} StatusStep
+ * @property {"status"} do
+ * @property {Offset} at
+ * @property {boolean} live false: stale; true: live again.
+ * @property {StaleCause} [cause]
  */
 
 /**

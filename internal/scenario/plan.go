@@ -37,6 +37,7 @@ const (
 	setLatency
 	closeSockets
 	expireTokens
+	setStatus
 	mark // a step with nothing to apply of its own (rate, pause, resume)
 )
 
@@ -51,6 +52,7 @@ type action struct {
 	reason   string
 	delay    time.Duration
 	product  orders.NewProduct
+	live     bool
 }
 
 // ref is a category or product a plan names, checked against the catalogue
@@ -166,6 +168,11 @@ func Compile(sc api.Scenario, source string) (*Plan, error) {
 		case api.ExpireTokensStep:
 			a.kind, a.category = expireTokens, string(st.Category)
 			p.need(at0+"/category", a.category, i)
+		case api.StatusStep:
+			a.kind, a.live, a.reason = setStatus, st.Live, string(st.Cause)
+			if !st.Live && st.Cause == "" {
+				a.reason = string(api.StaleCauseStoreUnreachable)
+			}
 		}
 		p.actions = append(p.actions, a)
 		if len(p.actions) > maxActions {
@@ -228,6 +235,8 @@ func stepAt(st api.Step) api.Offset {
 	case api.CloseStep:
 		return st.At
 	case api.ExpireTokensStep:
+		return st.At
+	case api.StatusStep:
 		return st.At
 	}
 	return ""

@@ -159,9 +159,13 @@ func (pl *Player) run(ctx context.Context, p *Plan, start time.Time, done chan s
 	defer close(done)
 	restoreSim := pl.target.PauseSim()
 	latency := pl.target.Latency()
+	stale := false // a status step left the sockets told their totals are stale
 	defer func() {
 		restoreSim()
 		pl.target.SetLatency(latency)
+		if stale {
+			pl.target.SetLiveness(orders.Liveness{Live: true, Since: time.Now()})
+		}
 	}()
 	rng := rand.New(rand.NewPCG(p.Seed, p.Seed^0x9e3779b97f4a7c15))
 	var seq uint64
@@ -197,6 +201,9 @@ func (pl *Player) run(ctx context.Context, p *Plan, start time.Time, done chan s
 		}
 		if u.Seq > 0 {
 			seq = u.Seq
+		}
+		if a.kind == setStatus {
+			stale = !a.live
 		}
 		pl.progress(i, a, start)
 	}
@@ -238,6 +245,12 @@ func (pl *Player) apply(ctx context.Context, a action, rng *rand.Rand) (u orders
 		t.CloseSockets(a.category, int(a.n), a.reason)
 	case expireTokens:
 		t.ExpireTokens(a.category)
+	case setStatus:
+		l := orders.Liveness{Live: a.live, Since: time.Now()}
+		if !a.live {
+			l.Cause, l.Detail = orders.Cause(a.reason), "a scenario's status step"
+		}
+		t.SetLiveness(l)
 	}
 	return u, nil
 }

@@ -96,3 +96,26 @@ func TestConcurrentStartsLeaveOnePlaying(t *testing.T) {
 	}
 	// goleak (TestMain) fails the package if a run was left playing.
 }
+
+func TestStatusStepTellsV1SocketsStaleThenLive(t *testing.T) {
+	srv := testenv.Start(t, testenv.Options{})
+	v1 := srv.Dial(t, "electronics", api.Subprotocol)
+	v1.Next(wait) // welcome
+	v1.Next(wait) // snapshot
+	start(t, srv, `{"name":"stale","seed":1,"steps":[
+		{"do":"status","at":"0","live":false,"cause":"log_stalled"},
+		{"do":"order","at":"20ms","id":"A1","amount":1},
+		{"do":"status","at":"40ms","live":true}]}`)
+	if m, ok := v1.Next(wait).(api.LiveStatus); !ok || m.Live || m.Cause != api.StaleCauseLogStalled {
+		t.Fatalf("got %#v, want status live false, log_stalled", m)
+	}
+	if m, ok := v1.Next(wait).(api.Order); !ok || m.ID != "A1" {
+		t.Fatalf("got %#v, want A1's order: a stale socket still hears updates", m)
+	}
+	if m, ok := v1.Next(wait).(api.LiveStatus); !ok || !m.Live {
+		t.Fatalf("got %#v, want status live true", m)
+	}
+	if m, ok := v1.Next(wait).(api.Snapshot); !ok || m.Category != "electronics" {
+		t.Fatalf("got %#v, want the category's totals again", m)
+	}
+}

@@ -27,6 +27,8 @@ type Target interface {
 	// with code and reason; ExpireTokens expires their tokens.
 	CloseSockets(category string, code int, reason string) int
 	ExpireTokens(category string) int
+	// SetLiveness tells the sockets whether their totals are live.
+	SetLiveness(l orders.Liveness)
 	// PauseSim pauses the server's own simulated orders and returns the
 	// function that puts them back as they were.
 	PauseSim() (restore func())

@@ -56,6 +56,8 @@ func (b bench) CloseSockets(category string, code int, reason string) int {
 
 func (b bench) ExpireTokens(category string) int { return b.s.Sockets.ExpireTokens(category) }
 
+func (b bench) SetLiveness(l orders.Liveness) { b.s.Sockets.SetLiveness(l) }
+
 func (b bench) PauseSim() func() { return b.s.Sim.Hold() }
 
 func (b bench) Settle(ctx context.Context, seq uint64) {

@@ -1,8 +1,15 @@
 package socket
 
+import (
+	"time"
+
+	"github.com/liveorders/liveorders/internal/orders"
+)
+
 // The engine's part in scenarios (internal/scenario): closing the sockets
 // of a category, expiring tokens on demand, and telling when every socket
-// has written what it had pending.
+// has written what it had pending, and telling them their totals are
+// stale or live.
 
 // CloseCategory closes with code and reason, after what each has pending,
 // the sessions following category, or every session when category is "".
@@ -59,4 +66,16 @@ func (e *Engine) Settled() bool {
 		s.mu.Unlock()
 	})
 	return settled
+}
+
+// SetLiveness tells the sockets l, as a change of the store's liveness
+// would (status.go): a status message on each v1 socket and, when live
+// again, every socket's totals; while not live, the close of
+// Config.StaleClose is armed. The mock's scenarios use it; a store that
+// reports its own liveness may override it with its next change.
+func (e *Engine) SetLiveness(l orders.Liveness) {
+	if l.Since.IsZero() {
+		l.Since = time.Now()
+	}
+	e.liveness(l)
 }
