@@ -14,6 +14,7 @@ import (
 	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/natsbus"
 	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/liveorders/liveorders/internal/scenario"
 	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/socket"
 )
@@ -31,6 +32,7 @@ type config struct {
 	logLevel       string
 	logFormat      string
 	pprof          string
+	scenario       *scenario.Plan // -scenario, loaded and compiled
 	trustedProxies []netip.Prefix
 	version        bool
 
@@ -143,6 +145,14 @@ func settings(c *config) []setting {
 			set: prefixes(&c.trustedProxies)},
 		{name: "pprof", def: "", usage: "an address such as `127.0.0.1:6060`: serve `net/http/pprof` there, on a listener of its own; empty: off",
 			set: text(&c.pprof)},
+		{name: "scenario", def: "", usage: "a scenario file (JSON or YAML, `Scenario` in `schema/scenario.schema.json`) or a HAR recording, played from the start " +
+			"(see [Testing your frontend](testing-frontend.md)); one that cannot be played stops the server from starting, naming each fault with its JSON pointer; empty: none",
+			set: func(s string) (err error) {
+				if s != "" {
+					c.scenario, err = scenario.LoadFile(s)
+				}
+				return err
+			}},
 
 		{name: "max-sockets", def: "19000", usage: "the most open sockets; beyond it an upgrade is answered 503 `overloaded`; `0`: no cap",
 			set: wholeNumber(&c.maxSockets, 0)},

@@ -70,6 +70,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 
+	if cfg.scenario != nil {
+		if err := srv.Scenarios.Check(cfg.scenario); err != nil {
+			return fmt.Errorf("-scenario: %w", err)
+		}
+	}
+
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -88,6 +94,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if cfg.scenario != nil {
+		if _, err := srv.Scenarios.Start(cfg.scenario); err != nil {
+			return fmt.Errorf("-scenario: %w", err)
+		}
+		log.Info("playing scenario", "name", cfg.scenario.Name, "steps", cfg.scenario.Steps, "duration", cfg.scenario.Duration)
+	}
 	select {
 	case err := <-served:
 		return err

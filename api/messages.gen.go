@@ -530,7 +530,7 @@ func (v LiveStatus) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(v))
 }
 
-// StaleCause is the cause of LiveStatus. Why a socket's totals are not live: a
+// StaleCause is a string enumeration. Why a socket's totals are not live: a
 // stable, machine-readable cause of a status message with live false. Open
 // enumeration: new causes may be added; a client treats a cause it does not
 // know as not live.

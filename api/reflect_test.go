@@ -41,15 +41,22 @@ var rtTypes = []any{
 	// operations.schema.json
 	api.Duration(""), api.Health{}, api.SchemaEntry{}, api.MockSim{}, api.MockSimControl{},
 	api.MockDisconnect{}, api.MockDisconnected{}, api.MockLatency{}, api.MockLatencyControl{},
+	// scenario.schema.json
+	api.Scenario{}, api.StepKind(""), api.Offset(""), api.BurstStep{}, api.RateStep{}, api.PauseStep{},
+	api.ResumeStep{}, api.OrderStep{}, api.TotalStep{}, api.ProductStep{}, api.LatencyStep{},
+	api.CloseStep{}, api.ExpireTokensStep{}, api.StatusStep{}, api.ScenarioState(""), api.ScenarioStatus{},
+	api.RecordingStatus{},
 }
 
 // rtEnums holds the generated value list of each enumeration.
 var rtEnums = map[string]any{
-	"CommandName": api.CommandNameValues,
-	"MessageType": api.MessageTypeValues,
-	"ErrorCode":   api.ErrorCodeValues,
-	"CloseCode":   api.CloseCodeValues,
-	"StaleCause":  api.StaleCauseValues,
+	"CommandName":   api.CommandNameValues,
+	"MessageType":   api.MessageTypeValues,
+	"ErrorCode":     api.ErrorCodeValues,
+	"CloseCode":     api.CloseCodeValues,
+	"StepKind":      api.StepKindValues,
+	"ScenarioState": api.ScenarioStateValues,
+	"StaleCause":    api.StaleCauseValues,
 }
 
 // rtConsts holds each constant definition's generated constant.
@@ -59,6 +66,7 @@ var rtConsts = map[string]string{"Subprotocol": api.Subprotocol}
 var rtUnions = map[string]func([]byte) (any, error){
 	"Command": func(b []byte) (any, error) { return api.DecodeCommand(b) },
 	"Message": func(b []byte) (any, error) { return api.DecodeMessage(b) },
+	"Step":    func(b []byte) (any, error) { return api.DecodeStep(b) },
 }
 
 // rtLoad reads every definition of ../schema. Definition names are unique

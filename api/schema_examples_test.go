@@ -67,12 +67,31 @@ var defTypes = map[string]any{
 	"MockDisconnected":   api.MockDisconnected{},
 	"MockLatency":        api.MockLatency{},
 	"MockLatencyControl": api.MockLatencyControl{},
+	// scenario.schema.json
+	"Scenario":         api.Scenario{},
+	"StepKind":         api.StepKind(""),
+	"Offset":           api.Offset(""),
+	"BurstStep":        api.BurstStep{},
+	"RateStep":         api.RateStep{},
+	"PauseStep":        api.PauseStep{},
+	"ResumeStep":       api.ResumeStep{},
+	"OrderStep":        api.OrderStep{},
+	"TotalStep":        api.TotalStep{},
+	"ProductStep":      api.ProductStep{},
+	"LatencyStep":      api.LatencyStep{},
+	"CloseStep":        api.CloseStep{},
+	"ExpireTokensStep": api.ExpireTokensStep{},
+	"StatusStep":       api.StatusStep{},
+	"ScenarioState":    api.ScenarioState(""),
+	"ScenarioStatus":   api.ScenarioStatus{},
+	"RecordingStatus":  api.RecordingStatus{},
 }
 
 // unionDecoders decodes the union definitions, which are Go interfaces.
 var unionDecoders = map[string]func([]byte) (any, error){
 	"Command": func(b []byte) (any, error) { return api.DecodeCommand(b) },
 	"Message": func(b []byte) (any, error) { return api.DecodeMessage(b) },
+	"Step":    func(b []byte) (any, error) { return api.DecodeStep(b) },
 }
 
 // schemaDef is the part of a definition these tests read.

@@ -12,6 +12,8 @@ var (
 	patternCategory       = regexp.MustCompile("^[a-z][a-z0-9-]{0,31}$")
 	patternProductID      = regexp.MustCompile("^[A-Z][0-9]{1,9}$")
 	patternIdempotencyKey = regexp.MustCompile("^[!-~]{1,64}$")
+	patternPrice          = regexp.MustCompile("^(0|[1-9][0-9]{0,8})(\\.[0-9]{1,2})?$")
+	patternOffset         = regexp.MustCompile("^(0|([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
 )
 
 // scanCommand decodes data as a Command when data is certainly valid against
@@ -64,6 +66,46 @@ func scanMessage(data []byte) (Message, bool) {
 	return nil, false
 }
 
+// scanStep decodes data as a Step when data is certainly valid against the
+// definition of the member its "do" names, and reports false otherwise,
+// without saying why.
+func scanStep(data []byte) (Step, bool) {
+	if v, ok := scanAs[BurstStep](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[RateStep](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[PauseStep](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[ResumeStep](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[OrderStep](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[TotalStep](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[ProductStep](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[LatencyStep](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[CloseStep](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[ExpireTokensStep](data); ok {
+		return v, true
+	}
+	if v, ok := scanAs[StatusStep](data); ok {
+		return v, true
+	}
+	return nil, false
+}
+
 // check reports whether v satisfies the validation keywords of Category.
 func (v Category) check() bool {
 	x := string(v)
@@ -86,6 +128,69 @@ func (v Amount) check() bool {
 func (v IdempotencyKey) check() bool {
 	x := string(v)
 	return patternIdempotencyKey.MatchString(x)
+}
+
+// check reports whether v satisfies the validation keywords of Price.
+func (v Price) check() bool {
+	x := string(v)
+	return patternPrice.MatchString(x)
+}
+
+// scan decodes one NewProduct from s into v, and reports false unless it is
+// certainly valid.
+func (v *NewProduct) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "name":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			x1, ok := s.str()
+			if !ok {
+				return false
+			}
+			x1n := utf8.RuneCountInString(x1)
+			if !(x1n >= 1 && x1n <= 100) {
+				return false
+			}
+			v.Name = x1
+		case "rrp":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x2, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Price(x2).check() {
+				return false
+			}
+			v.Rrp = Price(x2)
+		case "info":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x3, ok := s.str()
+			if !ok {
+				return false
+			}
+			x3n := utf8.RuneCountInString(x3)
+			if !(x3n <= 1000) {
+				return false
+			}
+			v.Info = x3
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x7 == 0x7
 }
 
 // check reports whether v satisfies the validation keywords of Ref.
@@ -126,14 +231,14 @@ func (v *UpdateCategory) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 2
-			x1, ok := s.str()
+			x4, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x1).check() {
+			if !Ref(x4).check() {
 				return false
 			}
-			v.Ref = Ref(x1)
+			v.Ref = Ref(x4)
 		default:
 			return false
 		}
@@ -155,14 +260,14 @@ func (v *UpdateCategoryPayload) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x2, ok := s.str()
+			x5, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x2).check() {
+			if !Category(x5).check() {
 				return false
 			}
-			v.Category = Category(x2)
+			v.Category = Category(x5)
 		default:
 			return false
 		}
@@ -201,14 +306,14 @@ func (v *PlaceOrder) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 2
-			x3, ok := s.str()
+			x6, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x3).check() {
+			if !Ref(x6).check() {
 				return false
 			}
-			v.Ref = Ref(x3)
+			v.Ref = Ref(x6)
 		default:
 			return false
 		}
@@ -230,40 +335,40 @@ func (v *PlaceOrderPayload) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x4, ok := s.str()
+			x7, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x4).check() {
+			if !ProductID(x7).check() {
 				return false
 			}
-			v.ID = ProductID(x4)
+			v.ID = ProductID(x7)
 		case "amount":
 			if seen&(1<<1) != 0 {
 				return false
 			}
 			seen |= 1 << 1
-			x5, ok := s.integer()
+			x8, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Amount(x5).check() {
+			if !Amount(x8).check() {
 				return false
 			}
-			v.Amount = Amount(x5)
+			v.Amount = Amount(x8)
 		case "key":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x6, ok := s.str()
+			x9, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !IdempotencyKey(x6).check() {
+			if !IdempotencyKey(x9).check() {
 				return false
 			}
-			v.Key = IdempotencyKey(x6)
+			v.Key = IdempotencyKey(x9)
 		default:
 			return false
 		}
@@ -303,14 +408,14 @@ func (v *Pong) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 2
-			x7, ok := s.str()
+			x10, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x7).check() {
+			if !Ref(x10).check() {
 				return false
 			}
-			v.Ref = Ref(x7)
+			v.Ref = Ref(x10)
 		default:
 			return false
 		}
@@ -355,14 +460,14 @@ func (v *Auth) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 2
-			x8, ok := s.str()
+			x11, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x8).check() {
+			if !Ref(x11).check() {
 				return false
 			}
-			v.Ref = Ref(x8)
+			v.Ref = Ref(x11)
 		default:
 			return false
 		}
@@ -384,15 +489,15 @@ func (v *AuthPayload) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x9, ok := s.str()
+			x12, ok := s.str()
 			if !ok {
 				return false
 			}
-			x9n := utf8.RuneCountInString(x9)
-			if !(x9n >= 1 && x9n <= 8192) {
+			x12n := utf8.RuneCountInString(x12)
+			if !(x12n >= 1 && x12n <= 8192) {
 				return false
 			}
-			v.Token = x9
+			v.Token = x12
 		default:
 			return false
 		}
@@ -438,24 +543,24 @@ func (v *Welcome) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 2
-			x10, ok := s.str()
+			x13, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Session = x10
+			v.Session = x13
 		case "heartbeatMs":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x11, ok := s.integer()
+			x14, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !(x11 >= 1) {
+			if !(x14 >= 1) {
 				return false
 			}
-			v.HeartbeatMs = x11
+			v.HeartbeatMs = x14
 		default:
 			return false
 		}
@@ -486,27 +591,27 @@ func (v *Snapshot) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x12, ok := s.str()
+			x15, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x12).check() {
+			if !Category(x15).check() {
 				return false
 			}
-			v.Category = Category(x12)
+			v.Category = Category(x15)
 		case "seq":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x13, ok := s.integer()
+			x16, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Seq(x13).check() {
+			if !Seq(x16).check() {
 				return false
 			}
-			v.Seq = Seq(x13)
+			v.Seq = Seq(x16)
 		case "items":
 			if seen&(1<<3) != 0 {
 				return false
@@ -515,31 +620,31 @@ func (v *Snapshot) scan(s *scanner) bool {
 			if !s.take('[') {
 				return false
 			}
-			x14 := []OrderTotal{}
+			x17 := []OrderTotal{}
 			for more := !s.take(']'); more; more = s.more(']') {
-				var x15 OrderTotal
-				if !x15.scan(s) {
+				var x18 OrderTotal
+				if !x18.scan(s) {
 					return false
 				}
-				x14 = append(x14, x15)
+				x17 = append(x17, x18)
 			}
 			if s.failed {
 				return false
 			}
-			v.Items = x14
+			v.Items = x17
 		case "ref":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x16, ok := s.str()
+			x19, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x16).check() {
+			if !Ref(x19).check() {
 				return false
 			}
-			v.Ref = Ref(x16)
+			v.Ref = Ref(x19)
 		default:
 			return false
 		}
@@ -570,53 +675,53 @@ func (v *Order) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x17, ok := s.str()
+			x20, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x17).check() {
+			if !Category(x20).check() {
 				return false
 			}
-			v.Category = Category(x17)
+			v.Category = Category(x20)
 		case "seq":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x18, ok := s.integer()
+			x21, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Seq(x18).check() {
+			if !Seq(x21).check() {
 				return false
 			}
-			v.Seq = Seq(x18)
+			v.Seq = Seq(x21)
 		case "id":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x19, ok := s.str()
+			x22, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x19).check() {
+			if !ProductID(x22).check() {
 				return false
 			}
-			v.ID = ProductID(x19)
+			v.ID = ProductID(x22)
 		case "total":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x20, ok := s.integer()
+			x23, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x20).check() {
+			if !Total(x23).check() {
 				return false
 			}
-			v.Total = Total(x20)
+			v.Total = Total(x23)
 		default:
 			return false
 		}
@@ -647,66 +752,66 @@ func (v *Placed) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x21, ok := s.str()
+			x24, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Category(x21).check() {
+			if !Category(x24).check() {
 				return false
 			}
-			v.Category = Category(x21)
+			v.Category = Category(x24)
 		case "seq":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x22, ok := s.integer()
+			x25, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Seq(x22).check() {
+			if !Seq(x25).check() {
 				return false
 			}
-			v.Seq = Seq(x22)
+			v.Seq = Seq(x25)
 		case "id":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x23, ok := s.str()
+			x26, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x23).check() {
+			if !ProductID(x26).check() {
 				return false
 			}
-			v.ID = ProductID(x23)
+			v.ID = ProductID(x26)
 		case "total":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x24, ok := s.integer()
+			x27, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x24).check() {
+			if !Total(x27).check() {
 				return false
 			}
-			v.Total = Total(x24)
+			v.Total = Total(x27)
 		case "ref":
 			if seen&(1<<5) != 0 {
 				return false
 			}
 			seen |= 1 << 5
-			x25, ok := s.str()
+			x28, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x25).check() {
+			if !Ref(x28).check() {
 				return false
 			}
-			v.Ref = Ref(x25)
+			v.Ref = Ref(x28)
 		default:
 			return false
 		}
@@ -737,11 +842,11 @@ func (v *Authenticated) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x26, ok := s.str()
+			x29, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Subject = x26
+			v.Subject = x29
 		case "scopes":
 			if seen&(1<<2) != 0 {
 				return false
@@ -750,20 +855,20 @@ func (v *Authenticated) scan(s *scanner) bool {
 			if !s.take('[') {
 				return false
 			}
-			x27 := []string{}
+			x30 := []string{}
 			for more := !s.take(']'); more; more = s.more(']') {
-				var x28 string
-				x29, ok := s.str()
+				var x31 string
+				x32, ok := s.str()
 				if !ok {
 					return false
 				}
-				x28 = x29
-				x27 = append(x27, x28)
+				x31 = x32
+				x30 = append(x30, x31)
 			}
 			if s.failed {
 				return false
 			}
-			v.Scopes = x27
+			v.Scopes = x30
 		case "categories":
 			if seen&(1<<3) != 0 {
 				return false
@@ -772,62 +877,62 @@ func (v *Authenticated) scan(s *scanner) bool {
 			if !s.take('[') {
 				return false
 			}
-			x30 := []Category{}
+			x33 := []Category{}
 			for more := !s.take(']'); more; more = s.more(']') {
-				var x31 Category
-				x32, ok := s.str()
+				var x34 Category
+				x35, ok := s.str()
 				if !ok {
 					return false
 				}
-				if !Category(x32).check() {
+				if !Category(x35).check() {
 					return false
 				}
-				x31 = Category(x32)
-				x30 = append(x30, x31)
+				x34 = Category(x35)
+				x33 = append(x33, x34)
 			}
 			if s.failed {
 				return false
 			}
-			v.Categories = x30
+			v.Categories = x33
 		case "expiresAtMs":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x33, ok := s.integer()
+			x36, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !(x33 >= 0) {
+			if !(x36 >= 0) {
 				return false
 			}
-			v.ExpiresAtMs = x33
+			v.ExpiresAtMs = x36
 		case "graceMs":
 			if seen&(1<<5) != 0 {
 				return false
 			}
 			seen |= 1 << 5
-			x34, ok := s.integer()
+			x37, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !(x34 >= 0) {
+			if !(x37 >= 0) {
 				return false
 			}
-			v.GraceMs = x34
+			v.GraceMs = x37
 		case "ref":
 			if seen&(1<<6) != 0 {
 				return false
 			}
 			seen |= 1 << 6
-			x35, ok := s.str()
+			x38, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x35).check() {
+			if !Ref(x38).check() {
 				return false
 			}
-			v.Ref = Ref(x35)
+			v.Ref = Ref(x38)
 		default:
 			return false
 		}
@@ -858,37 +963,37 @@ func (v *Error) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x36, ok := s.str()
+			x39, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ErrorCode(x36).Valid() {
+			if !ErrorCode(x39).Valid() {
 				return false
 			}
-			v.Code = ErrorCode(x36)
+			v.Code = ErrorCode(x39)
 		case "message":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x37, ok := s.str()
+			x40, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Message = x37
+			v.Message = x40
 		case "ref":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x38, ok := s.str()
+			x41, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !Ref(x38).check() {
+			if !Ref(x41).check() {
 				return false
 			}
-			v.Ref = Ref(x38)
+			v.Ref = Ref(x41)
 		case "details":
 			if seen&(1<<4) != 0 {
 				return false
@@ -897,18 +1002,18 @@ func (v *Error) scan(s *scanner) bool {
 			if !s.take('[') {
 				return false
 			}
-			x39 := []ErrorDetail{}
+			x42 := []ErrorDetail{}
 			for more := !s.take(']'); more; more = s.more(']') {
-				var x40 ErrorDetail
-				if !x40.scan(s) {
+				var x43 ErrorDetail
+				if !x43.scan(s) {
 					return false
 				}
-				x39 = append(x39, x40)
+				x42 = append(x42, x43)
 			}
 			if s.failed {
 				return false
 			}
-			v.Details = x39
+			v.Details = x42
 		default:
 			return false
 		}
@@ -930,21 +1035,21 @@ func (v *ErrorDetail) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x41, ok := s.str()
+			x44, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Pointer = x41
+			v.Pointer = x44
 		case "reason":
 			if seen&(1<<1) != 0 {
 				return false
 			}
 			seen |= 1 << 1
-			x42, ok := s.str()
+			x45, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Reason = x42
+			v.Reason = x45
 		default:
 			return false
 		}
@@ -1000,47 +1105,47 @@ func (v *LiveStatus) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 1
-			x43, ok := s.boolean()
+			x46, ok := s.boolean()
 			if !ok {
 				return false
 			}
-			v.Live = x43
+			v.Live = x46
 		case "cause":
 			if seen&(1<<2) != 0 {
 				return false
 			}
 			seen |= 1 << 2
-			x44, ok := s.str()
+			x47, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !StaleCause(x44).Valid() {
+			if !StaleCause(x47).Valid() {
 				return false
 			}
-			v.Cause = StaleCause(x44)
+			v.Cause = StaleCause(x47)
 		case "sinceMs":
 			if seen&(1<<3) != 0 {
 				return false
 			}
 			seen |= 1 << 3
-			x45, ok := s.integer()
+			x48, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !(x45 >= 0) {
+			if !(x48 >= 0) {
 				return false
 			}
-			v.SinceMs = x45
+			v.SinceMs = x48
 		case "message":
 			if seen&(1<<4) != 0 {
 				return false
 			}
 			seen |= 1 << 4
-			x46, ok := s.str()
+			x49, ok := s.str()
 			if !ok {
 				return false
 			}
-			v.Message = x46
+			v.Message = x49
 		default:
 			return false
 		}
@@ -1062,27 +1167,27 @@ func (v *OrderTotal) scan(s *scanner) bool {
 				return false
 			}
 			seen |= 1 << 0
-			x47, ok := s.str()
+			x50, ok := s.str()
 			if !ok {
 				return false
 			}
-			if !ProductID(x47).check() {
+			if !ProductID(x50).check() {
 				return false
 			}
-			v.ID = ProductID(x47)
+			v.ID = ProductID(x50)
 		case "total":
 			if seen&(1<<1) != 0 {
 				return false
 			}
 			seen |= 1 << 1
-			x48, ok := s.integer()
+			x51, ok := s.integer()
 			if !ok {
 				return false
 			}
-			if !Total(x48).check() {
+			if !Total(x51).check() {
 				return false
 			}
-			v.Total = Total(x48)
+			v.Total = Total(x51)
 		default:
 			return false
 		}
@@ -1094,4 +1199,657 @@ func (v *OrderTotal) scan(s *scanner) bool {
 func (v Total) check() bool {
 	x := int64(v)
 	return x >= 0
+}
+
+// check reports whether v satisfies the validation keywords of Offset.
+func (v Offset) check() bool {
+	x := string(v)
+	xn := utf8.RuneCountInString(x)
+	return xn <= 32 && patternOffset.MatchString(x)
+}
+
+// scan decodes one BurstStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *BurstStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("burst") {
+				return false
+			}
+			v.Do = StepKindBurst
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x52, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x52).check() {
+				return false
+			}
+			v.At = Offset(x52)
+		case "orders":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x53, ok := s.integer()
+			if !ok {
+				return false
+			}
+			if !(x53 >= 1 && x53 <= 10000) {
+				return false
+			}
+			v.Orders = x53
+		case "over":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			x54, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x54).check() {
+				return false
+			}
+			v.Over = Offset(x54)
+		case "category":
+			if seen&(1<<4) != 0 {
+				return false
+			}
+			seen |= 1 << 4
+			x55, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Category(x55).check() {
+				return false
+			}
+			v.Category = Category(x55)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x7 == 0x7
+}
+
+// scan decodes one RateStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *RateStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("rate") {
+				return false
+			}
+			v.Do = StepKindRate
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x56, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x56).check() {
+				return false
+			}
+			v.At = Offset(x56)
+		case "interval":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x57, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x57).check() {
+				return false
+			}
+			v.Interval = Offset(x57)
+		case "category":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			x58, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Category(x58).check() {
+				return false
+			}
+			v.Category = Category(x58)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x7 == 0x7
+}
+
+// scan decodes one PauseStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *PauseStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("pause") {
+				return false
+			}
+			v.Do = StepKindPause
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x59, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x59).check() {
+				return false
+			}
+			v.At = Offset(x59)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x3 == 0x3
+}
+
+// scan decodes one ResumeStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *ResumeStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("resume") {
+				return false
+			}
+			v.Do = StepKindResume
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x60, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x60).check() {
+				return false
+			}
+			v.At = Offset(x60)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x3 == 0x3
+}
+
+// scan decodes one OrderStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *OrderStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("order") {
+				return false
+			}
+			v.Do = StepKindOrder
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x61, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x61).check() {
+				return false
+			}
+			v.At = Offset(x61)
+		case "id":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x62, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !ProductID(x62).check() {
+				return false
+			}
+			v.ID = ProductID(x62)
+		case "amount":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			x63, ok := s.integer()
+			if !ok {
+				return false
+			}
+			if !Amount(x63).check() {
+				return false
+			}
+			v.Amount = Amount(x63)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0xf == 0xf
+}
+
+// scan decodes one TotalStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *TotalStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("total") {
+				return false
+			}
+			v.Do = StepKindTotal
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x64, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x64).check() {
+				return false
+			}
+			v.At = Offset(x64)
+		case "id":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x65, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !ProductID(x65).check() {
+				return false
+			}
+			v.ID = ProductID(x65)
+		case "total":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			x66, ok := s.integer()
+			if !ok {
+				return false
+			}
+			if !Total(x66).check() {
+				return false
+			}
+			v.Total = Total(x66)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0xf == 0xf
+}
+
+// scan decodes one ProductStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *ProductStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("product") {
+				return false
+			}
+			v.Do = StepKindProduct
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x67, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x67).check() {
+				return false
+			}
+			v.At = Offset(x67)
+		case "category":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x68, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Category(x68).check() {
+				return false
+			}
+			v.Category = Category(x68)
+		case "product":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			if !v.Product.scan(s) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0xf == 0xf
+}
+
+// scan decodes one LatencyStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *LatencyStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("latency") {
+				return false
+			}
+			v.Do = StepKindLatency
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x69, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x69).check() {
+				return false
+			}
+			v.At = Offset(x69)
+		case "delay":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x70, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x70).check() {
+				return false
+			}
+			v.Delay = Offset(x70)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x7 == 0x7
+}
+
+// scan decodes one CloseStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *CloseStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("close") {
+				return false
+			}
+			v.Do = StepKindClose
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x71, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x71).check() {
+				return false
+			}
+			v.At = Offset(x71)
+		case "code":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			v.Code = new(int64)
+			x72, ok := s.integer()
+			if !ok {
+				return false
+			}
+			if !(x72 >= 1000 && x72 <= 4999) {
+				return false
+			}
+			*v.Code = x72
+		case "reason":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			x73, ok := s.str()
+			if !ok {
+				return false
+			}
+			x73n := utf8.RuneCountInString(x73)
+			if !(x73n <= 120) {
+				return false
+			}
+			v.Reason = x73
+		case "category":
+			if seen&(1<<4) != 0 {
+				return false
+			}
+			seen |= 1 << 4
+			x74, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Category(x74).check() {
+				return false
+			}
+			v.Category = Category(x74)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x3 == 0x3
+}
+
+// scan decodes one ExpireTokensStep from s into v, and reports false unless it
+// is certainly valid.
+func (v *ExpireTokensStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("expire-tokens") {
+				return false
+			}
+			v.Do = StepKindExpireTokens
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x75, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x75).check() {
+				return false
+			}
+			v.At = Offset(x75)
+		case "category":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x76, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Category(x76).check() {
+				return false
+			}
+			v.Category = Category(x76)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x3 == 0x3
+}
+
+// scan decodes one StatusStep from s into v, and reports false unless it is
+// certainly valid.
+func (v *StatusStep) scan(s *scanner) bool {
+	if !s.take('{') {
+		return false
+	}
+	var seen uint64
+	for more := !s.take('}'); more; more = s.more('}') {
+		switch string(s.key()) {
+		case "do":
+			if seen&(1<<0) != 0 {
+				return false
+			}
+			seen |= 1 << 0
+			if !s.lit("status") {
+				return false
+			}
+			v.Do = StepKindStatus
+		case "at":
+			if seen&(1<<1) != 0 {
+				return false
+			}
+			seen |= 1 << 1
+			x77, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !Offset(x77).check() {
+				return false
+			}
+			v.At = Offset(x77)
+		case "live":
+			if seen&(1<<2) != 0 {
+				return false
+			}
+			seen |= 1 << 2
+			x78, ok := s.boolean()
+			if !ok {
+				return false
+			}
+			v.Live = x78
+		case "cause":
+			if seen&(1<<3) != 0 {
+				return false
+			}
+			seen |= 1 << 3
+			x79, ok := s.str()
+			if !ok {
+				return false
+			}
+			if !StaleCause(x79).Valid() {
+				return false
+			}
+			v.Cause = StaleCause(x79)
+		default:
+			return false
+		}
+	}
+	return !s.failed && seen&0x7 == 0x7
 }

@@ -91,6 +91,9 @@ func TestMethodNotAllowed(t *testing.T) {
 
 		t.Run(path, func(t *testing.T) {
 			for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
+				if method != http.MethodOptions && slices.Contains(want, method) {
+					continue // the path has it
+				}
 				resp, body := s.Do(t, method, path, "", nil)
 				wantStatus := http.StatusMethodNotAllowed
 				if method == http.MethodOptions {

@@ -65,6 +65,7 @@ func (srv *Server) contractRoutes() {
 	srv.app.Get("/openapi.yaml", mustHosted(yamlType, contract.OpenAPIYAML, urlYAML))
 	srv.app.Get("/docs", typedFile(fiber.MIMETextHTMLCharsetUTF8, contract.DocsHTML))
 	srv.app.Get("/docs/try.js", typedFile(jsType, contract.TryJS))
+	srv.app.Get("/docs/scenario.js", typedFile(jsType, contract.ScenarioJS))
 	srv.app.Get("/docs/validate.gen.js", typedFile(jsType, contract.ValidateJS))
 }
 

@@ -179,6 +179,9 @@ func TestSchemasResolveOverHTTP(t *testing.T) {
 		{"operations.schema.json#/$defs/MockSim",
 			[]string{`{"interval":"1.5s","paused":false}`},
 			[]string{`{"interval":"soon","paused":false}`, `{"interval":"1s"}`}},
+		{"scenario.schema.json#/$defs/Scenario",
+			[]string{`{"name":"n","seed":1,"steps":[{"do":"burst","at":"0","orders":5,"category":"electronics"}]}`},
+			[]string{`{"name":"n","seed":1,"steps":[{"do":"burst","at":"0","orders":5,"category":"Toys!"}]}`, `{"name":"n","seed":1,"steps":[]}`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.def, func(t *testing.T) {
@@ -313,13 +316,13 @@ func TestDocsPage(t *testing.T) {
 			t.Errorf("/docs contains %q: it must load nothing from elsewhere", bad)
 		}
 	}
-	// Its one script is the Try it panel's, from this server, and so is
-	// what that imports.
+	// Its scripts are the Try it panel's and the scenario panel's, from
+	// this server, and so is what they import.
 	scripts := regexp.MustCompile(`<script[^>]*>`).FindAllString(doc, -1)
-	if want := []string{`<script type="module" src="/docs/try.js">`}; !slices.Equal(scripts, want) {
+	if want := []string{`<script type="module" src="/docs/try.js">`, `<script type="module" src="/docs/scenario.js">`}; !slices.Equal(scripts, want) {
 		t.Errorf("/docs loads the scripts %v, want %v", scripts, want)
 	}
-	for _, path := range []string{"/docs/try.js", "/docs/validate.gen.js"} {
+	for _, path := range []string{"/docs/try.js", "/docs/scenario.js", "/docs/validate.gen.js"} {
 		resp, body := s.Get(t, path)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
 			t.Errorf("GET %s: %d %q", path, resp.StatusCode, resp.Header.Get("Content-Type"))

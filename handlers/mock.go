@@ -28,6 +28,14 @@ func (srv *Server) mockRoutes() {
 	srv.app.Post("/mock/disconnect", change, srv.disconnect)
 	srv.app.Get("/mock/latency", srv.mockControl, srv.latencyState)
 	srv.app.Post("/mock/latency", change, srv.latencySet)
+	if srv.cfg.Scenarios != nil {
+		srv.app.Get("/mock/scenario", srv.mockControl, srv.scenarioStatus)
+		srv.app.Post("/mock/scenario", change, srv.scenarioStart)
+		srv.app.Delete("/mock/scenario", change, srv.scenarioStop)
+	}
+	srv.app.Post("/mock/recording", change, srv.recordingStart)
+	srv.app.Get("/mock/recording", srv.mockControl, srv.recordingHAR)
+	srv.app.Delete("/mock/recording", change, srv.recordingStop)
 }
 
 func (srv *Server) latencyState(c *fiber.Ctx) error {

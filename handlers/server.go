@@ -27,6 +27,7 @@ import (
 	"github.com/liveorders/liveorders/internal/auth"
 	"github.com/liveorders/liveorders/internal/hub"
 	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/liveorders/liveorders/internal/scenario"
 	"github.com/liveorders/liveorders/internal/sim"
 	"github.com/liveorders/liveorders/internal/socket"
 )
@@ -40,6 +41,9 @@ type Config struct {
 	// Sim is the simulated order stream the mock controls drive; nil
 	// disables those controls.
 	Sim *sim.Sim
+	// Scenarios plays the scenarios of the mock controls; nil disables
+	// /mock/scenario.
+	Scenarios *scenario.Player
 	// Metrics are the metrics /metrics serves; the socket engine reports
 	// to the same ones. Default: NewMetrics(Hub).
 	Metrics *Metrics
@@ -113,6 +117,10 @@ type Server struct {
 	table   routeTable // the registered routes, for templates and Allow
 
 	ready atomic.Bool
+
+	recMu sync.Mutex
+	rec   *scenario.Recording // the last recording started; nil: none
+	recOn bool                // rec is recording
 
 	mu        sync.Mutex
 	stopping  bool // Shutdown has begun: no new listeners

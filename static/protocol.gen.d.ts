@@ -659,6 +659,284 @@ export interface MockLatencyControl {
   delay: string;
 }
 
+// scenario.schema.json (/schemas/v1/scenario.schema.json): liveorders v1 scenarios.
+
+/**
+ * A scenario: its seed and its steps, in the order of their at. While it
+ * plays, the server's own simulated orders are paused; the scenario's stream
+ * (rate, pause, resume) and bursts replace them. It ends with its last step.
+ */
+export interface Scenario {
+  /**
+   * What the scenario is, shown in its status.
+   * Constraints: minLength 1, maxLength 100
+   */
+  name: string;
+  /**
+   * A longer explanation, for people.
+   * Constraints: maxLength 2000
+   */
+  description?: string;
+  /**
+   * Seeds the choice of product and amount of every simulated order of the
+   * scenario: the same seed gives the same orders in the same order.
+   * Constraints: minimum 0, maximum 9007199254740991
+   */
+  seed: number;
+  /**
+   * The steps, their at never decreasing.
+   * Constraints: minItems 1, maxItems 10000
+   */
+  steps: Step[];
+}
+
+/**
+ * What a step does.
+ */
+export type StepKind = "burst" | "rate" | "pause" | "resume" | "order" | "total" | "product" | "latency" | "close" | "expire-tokens" | "status";
+/** The values of {@link StepKind}, by name. */
+export declare const StepKind: Readonly<{
+  Burst: "burst";
+  Rate: "rate";
+  Pause: "pause";
+  Resume: "resume";
+  Order: "order";
+  Total: "total";
+  Product: "product";
+  Latency: "latency";
+  Close: "close";
+  ExpireTokens: "expire-tokens";
+  Status: "status";
+}>;
+
+/**
+ * When a step applies, as a Go duration from the start of the scenario (such
+ * as 1.5s or 250ms); 0 alone is the start. At most 1h.
+ *
+ * Constraints: maxLength 32, pattern
+ * ^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$
+ */
+export type Offset = string;
+/** The pattern every {@link Offset} matches. */
+export declare const OffsetPattern: RegExp;
+
+/**
+ * One step of a scenario, chosen by its do.
+ */
+export type Step = BurstStep | RateStep | PauseStep | ResumeStep | OrderStep | TotalStep | ProductStep | LatencyStep | CloseStep | ExpireTokensStep | StatusStep;
+
+/**
+ * Places orders simulated from the seed (a product chosen at random, of
+ * category or of any, an amount from 1 to 7), spread evenly over over; over
+ * absent or 0: all at once.
+ */
+export interface BurstStep {
+  do: "burst";
+  at: Offset;
+  /**
+   * How many orders.
+   * Constraints: minimum 1, maximum 10000
+   */
+  orders: number;
+  over?: Offset;
+  category?: Category;
+}
+
+/**
+ * Starts or changes the scenario's stream of simulated orders: one per
+ * interval (of category or of any product), from this step until a pause or
+ * the end of the scenario; 0 stops it.
+ */
+export interface RateStep {
+  do: "rate";
+  at: Offset;
+  interval: Offset;
+  category?: Category;
+}
+
+/**
+ * Pauses the scenario's stream of simulated orders.
+ */
+export interface PauseStep {
+  do: "pause";
+  at: Offset;
+}
+
+/**
+ * Resumes the scenario's stream of simulated orders at the interval it had.
+ */
+export interface ResumeStep {
+  do: "resume";
+  at: Offset;
+}
+
+/**
+ * Places one order, as POST /orders/{id} would.
+ */
+export interface OrderStep {
+  do: "order";
+  at: Offset;
+  id: ProductID;
+  amount: Amount;
+}
+
+/**
+ * Places the order that brings product id to total; nothing when its total is
+ * already there or above. Replayed recordings are made of these.
+ */
+export interface TotalStep {
+  do: "total";
+  at: Offset;
+  id: ProductID;
+  total: Total;
+}
+
+/**
+ * Adds a product to category, as POST /{category} would; the server chooses
+ * its id.
+ */
+export interface ProductStep {
+  do: "product";
+  at: Offset;
+  category: Category;
+  product: NewProduct;
+}
+
+/**
+ * Delays every socket's outgoing frames by delay, from 0 (off) to 5s, as POST
+ * /mock/latency does. While it is above 0, a client may get fewer frames: each
+ * product's latest total wins.
+ */
+export interface LatencyStep {
+  do: "latency";
+  at: Offset;
+  delay: Offset;
+}
+
+/**
+ * Closes sockets after what they have pending: every socket, or those
+ * following category.
+ */
+export interface CloseStep {
+  do: "close";
+  at: Offset;
+  /**
+   * The close code: 1000, 1001, 1008, 1011, 1012, 1013 or 3000-4999
+   * (4000-4499: reconnect, 4500-4999: do not). Default 4000.
+   * Constraints: minimum 1000, maximum 4999
+   */
+  code?: number;
+  /**
+   * The close reason.
+   * Constraints: maxLength 120
+   */
+  reason?: string;
+  category?: Category;
+}
+
+/**
+ * Expires now the token of every socket that has one (or of those following
+ * category): each gets the token_expired error and the grace to send a new
+ * token, as when a token reaches its exp. Anonymous sockets are not affected.
+ */
+export interface ExpireTokensStep {
+  do: "expire-tokens";
+  at: Offset;
+  category?: Category;
+}
+
+/**
+ * Tells every liveorders.v1 socket that its totals are stale (live false, with
+ * a cause) or live again, as a server cut from its order log does (see
+ * LiveStatus): a live step after a stale one also sends each socket its
+ * category's totals again. Only the sockets hear it: orders are still taken,
+ * and the server's own sockets close for staleness only as configured.
+ */
+export interface StatusStep {
+  do: "status";
+  at: Offset;
+  /** false: stale; true: live again. */
+  live: boolean;
+  cause?: StaleCause;
+}
+
+/**
+ * Where the scenario is: idle, none was loaded; playing; done, every step
+ * applied; stopped, DELETE /mock/scenario or a new scenario ended it; failed,
+ * a step failed (see error).
+ */
+export type ScenarioState = "idle" | "playing" | "done" | "stopped" | "failed";
+/** The values of {@link ScenarioState}, by name. */
+export declare const ScenarioState: Readonly<{
+  Idle: "idle";
+  Playing: "playing";
+  Done: "done";
+  Stopped: "stopped";
+  Failed: "failed";
+}>;
+
+/**
+ * The answer of GET, POST and DELETE /mock/scenario: the scenario playing or
+ * last played, and how far it got.
+ */
+export interface ScenarioStatus {
+  state: ScenarioState;
+  name?: string;
+  /** Constraints: minimum 0 */
+  seed?: number;
+  /**
+   * How many steps have been applied.
+   * Constraints: minimum 0
+   */
+  step: number;
+  /** Constraints: minimum 0 */
+  steps: number;
+  /**
+   * How many actions (orders, closes, changes) have been applied, of
+   * actionsTotal: a burst or a rate is many.
+   * Constraints: minimum 0
+   */
+  actions: number;
+  /** Constraints: minimum 0 */
+  actionsTotal: number;
+  /**
+   * Time since the scenario started, in milliseconds.
+   * Constraints: minimum 0
+   */
+  elapsedMs: number;
+  /**
+   * The at of its last step, in milliseconds.
+   * Constraints: minimum 0
+   */
+  durationMs: number;
+  error?: string;
+}
+
+/**
+ * The answer of POST and DELETE /mock/recording: whether the server records
+ * what its sockets exchange, and how much it holds. GET /mock/recording
+ * answers the recording itself, a HAR document.
+ */
+export interface RecordingStatus {
+  /** Whether sockets are being recorded. */
+  recording: boolean;
+  /**
+   * How many sockets the recording holds.
+   * Constraints: minimum 0
+   */
+  sockets: number;
+  /**
+   * How many messages it holds, sent and received.
+   * Constraints: minimum 0
+   */
+  messages: number;
+  /**
+   * Messages left out past the recording's bound of 200000.
+   * Constraints: minimum 0
+   */
+  dropped: number;
+}
+
 /**
  * What answers each Command, by its cmd: the type of the answer a client waits
  * for.

@@ -549,3 +549,203 @@ export const DurationPattern = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
  * @typedef {object} MockLatencyControl
  * @property {string} delay
  */
+
+// scenario.schema.json (/schemas/v1/scenario.schema.json): liveorders v1 scenarios.
+
+/**
+ * A scenario: its seed and its steps, in the order of their at. While it
+ * plays, the server's own simulated orders are paused; the scenario's stream
+ * (rate, pause, resume) and bursts replace them. It ends with its last step.
+ * @typedef {object} Scenario
+ * @property {string} name What the scenario is, shown in its status.
+ * @property {string} [description] A longer explanation, for people.
+ * @property {number} seed Seeds the choice of product and amount of every simulated order of the scenario: the same seed gives the same orders in the same order.
+ * @property {Step[]} steps The steps, their at never decreasing.
+ */
+
+/**
+ * What a step does.
+ * @typedef {"burst"|"rate"|"pause"|"resume"|"order"|"total"|"product"|"latency"|"close"|"expire-tokens"|"status"} StepKind
+ */
+/** The values of {@link StepKind}, by name. */
+export const StepKind = Object.freeze({
+  Burst: "burst",
+  Rate: "rate",
+  Pause: "pause",
+  Resume: "resume",
+  Order: "order",
+  Total: "total",
+  Product: "product",
+  Latency: "latency",
+  Close: "close",
+  ExpireTokens: "expire-tokens",
+  Status: "status",
+});
+
+/**
+ * When a step applies, as a Go duration from the start of the scenario (such
+ * as 1.5s or 250ms); 0 alone is the start. At most 1h.
+ *
+ * Constraints: maxLength 32, pattern
+ * ^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$
+ * @typedef {string} Offset
+ */
+/** The pattern every {@link Offset} matches. */
+export const OffsetPattern = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
+
+/**
+ * One step of a scenario, chosen by its do.
+ * @typedef {BurstStep|RateStep|PauseStep|ResumeStep|OrderStep|TotalStep|ProductStep|LatencyStep|CloseStep|ExpireTokensStep|StatusStep} Step
+ */
+
+/**
+ * Places orders simulated from the seed (a product chosen at random, of
+ * category or of any, an amount from 1 to 7), spread evenly over over; over
+ * absent or 0: all at once.
+ * @typedef {object} BurstStep
+ * @property {"burst"} do
+ * @property {Offset} at
+ * @property {number} orders How many orders.
+ * @property {Offset} [over]
+ * @property {Category} [category]
+ */
+
+/**
+ * Starts or changes the scenario's stream of simulated orders: one per
+ * interval (of category or of any product), from this step until a pause or
+ * the end of the scenario; 0 stops it.
+ * @typedef {object} RateStep
+ * @property {"rate"} do
+ * @property {Offset} at
+ * @property {Offset} interval
+ * @property {Category} [category]
+ */
+
+/**
+ * Pauses the scenario's stream of simulated orders.
+ * @typedef {object} PauseStep
+ * @property {"pause"} do
+ * @property {Offset} at
+ */
+
+/**
+ * Resumes the scenario's stream of simulated orders at the interval it had.
+ * @typedef {object} ResumeStep
+ * @property {"resume"} do
+ * @property {Offset} at
+ */
+
+/**
+ * Places one order, as POST /orders/{id} would.
+ * @typedef {object} OrderStep
+ * @property {"order"} do
+ * @property {Offset} at
+ * @property {ProductID} id
+ * @property {Amount} amount
+ */
+
+/**
+ * Places the order that brings product id to total; nothing when its total is
+ * already there or above. Replayed recordings are made of these.
+ * @typedef {object} TotalStep
+ * @property {"total"} do
+ * @property {Offset} at
+ * @property {ProductID} id
+ * @property {Total} total
+ */
+
+/**
+ * Adds a product to category, as POST /{category} would; the server chooses
+ * its id.
+ * @typedef {object} ProductStep
+ * @property {"product"} do
+ * @property {Offset} at
+ * @property {Category} category
+ * @property {NewProduct} product
+ */
+
+/**
+ * Delays every socket's outgoing frames by delay, from 0 (off) to 5s, as POST
+ * /mock/latency does. While it is above 0, a client may get fewer frames: each
+ * product's latest total wins.
+ * @typedef {object} LatencyStep
+ * @property {"latency"} do
+ * @property {Offset} at
+ * @property {Offset} delay
+ */
+
+/**
+ * Closes sockets after what they have pending: every socket, or those
+ * following category.
+ * @typedef {object} CloseStep
+ * @property {"close"} do
+ * @property {Offset} at
+ * @property {number} [code] The close code: 1000, 1001, 1008, 1011, 1012, 1013 or 3000-4999 (4000-4499: reconnect, 4500-4999: do not). Default 4000.
+ * @property {string} [reason] The close reason.
+ * @property {Category} [category]
+ */
+
+/**
+ * Expires now the token of every socket that has one (or of those following
+ * category): each gets the token_expired error and the grace to send a new
+ * token, as when a token reaches its exp. Anonymous sockets are not affected.
+ * @typedef {object} ExpireTokensStep
+ * @property {"expire-tokens"} do
+ * @property {Offset} at
+ * @property {Category} [category]
+ */
+
+/**
+ * Tells every liveorders.v1 socket that its totals are stale (live false, with
+ * a cause) or live again, as a server cut from its order log does (see
+ * LiveStatus): a live step after a stale one also sends each socket its
+ * category's totals again. Only the sockets hear it: orders are still taken,
+ * and the server's own sockets close for staleness only as configured.
+ * @typedef {object} StatusStep
+ * @property {"status"} do
+ * @property {Offset} at
+ * @property {boolean} live false: stale; true: live again.
+ * @property {StaleCause} [cause]
+ */
+
+/**
+ * Where the scenario is: idle, none was loaded; playing; done, every step
+ * applied; stopped, DELETE /mock/scenario or a new scenario ended it; failed,
+ * a step failed (see error).
+ * @typedef {"idle"|"playing"|"done"|"stopped"|"failed"} ScenarioState
+ */
+/** The values of {@link ScenarioState}, by name. */
+export const ScenarioState = Object.freeze({
+  Idle: "idle",
+  Playing: "playing",
+  Done: "done",
+  Stopped: "stopped",
+  Failed: "failed",
+});
+
+/**
+ * The answer of GET, POST and DELETE /mock/scenario: the scenario playing or
+ * last played, and how far it got.
+ * @typedef {object} ScenarioStatus
+ * @property {ScenarioState} state
+ * @property {string} [name]
+ * @property {number} [seed]
+ * @property {number} step How many steps have been applied.
+ * @property {number} steps
+ * @property {number} actions How many actions (orders, closes, changes) have been applied, of actionsTotal: a burst or a rate is many.
+ * @property {number} actionsTotal
+ * @property {number} elapsedMs Time since the scenario started, in milliseconds.
+ * @property {number} durationMs The at of its last step, in milliseconds.
+ * @property {string} [error]
+ */
+
+/**
+ * The answer of POST and DELETE /mock/recording: whether the server records
+ * what its sockets exchange, and how much it holds. GET /mock/recording
+ * answers the recording itself, a HAR document.
+ * @typedef {object} RecordingStatus
+ * @property {boolean} recording Whether sockets are being recorded.
+ * @property {number} sockets How many sockets the recording holds.
+ * @property {number} messages How many messages it holds, sent and received.
+ * @property {number} dropped Messages left out past the recording's bound of 200000.
+ */

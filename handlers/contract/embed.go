@@ -3,7 +3,8 @@
 // OpenAPI 3.1 document of the HTTP routes and the HTML reference page, which
 // go generate writes (see generate.go); the validators of the page's Try it
 // panel, which make generate writes with Ajv (scripts/node); and the
-// panel's script, try.js, written by hand.
+// panel's script, try.js, and the scenario panel's, scenario.js, written by
+// hand.
 package contract
 
 import _ "embed"
@@ -32,6 +33,11 @@ var DocsHTML []byte
 //
 //go:embed try.js
 var TryJS []byte
+
+// ScenarioJS is the script of the reference page's scenario panel.
+//
+//go:embed scenario.js
+var ScenarioJS []byte
 
 // ValidateJS is the module of Ajv validators, compiled from the schemas by
 // scripts/node/ajv-standalone.mjs, that TryJS checks frames with.

@@ -56,7 +56,8 @@ func TestTypeScriptPackage(t *testing.T) {
 	}
 	slices.Sort(files)
 	want := append(clientModules(t), "LICENSE", "README.md", "orders-client.cjs", "orders-client.d.cts", "orders-client.d.ts", "orders-client.js",
-		"package.json", "protocol.gen.cjs", "protocol.gen.d.cts", "protocol.gen.d.ts", "protocol.gen.js")
+		"package.json", "protocol.gen.cjs", "protocol.gen.d.cts", "protocol.gen.d.ts", "protocol.gen.js",
+		"testing.cjs", "testing.d.cts", "testing.d.ts", "testing.js")
 	slices.Sort(want)
 	if !slices.Equal(files, want) {
 		t.Errorf("the package holds %v, want %v", files, want)

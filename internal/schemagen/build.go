@@ -244,12 +244,10 @@ func (b *builder) typeOf(d *Def, ptr string, s *jsonschema.Schema) *Type {
 			b.at(d, ptr, "a $ref takes no type, enum or oneOf beside it")
 			return nil
 		}
-		t := b.resolve(s.Ref)
-		if t.Kind == KindUnion {
-			b.at(d, ptr, "$ref %q: a union cannot be the type of a property", s.Ref)
-			return nil
-		}
-		return &Type{Kind: TypeDef, Def: t}
+		// A union's Go type is its interface: the definition holding it
+		// decodes it with a hand-written UnmarshalJSON beside the
+		// generated files, through the union's Decode function.
+		return &Type{Kind: TypeDef, Def: b.resolve(s.Ref)}
 	case len(s.OneOf) > 0 || len(s.Enum) > 0:
 		b.at(d, ptr, "an inline enum or oneOf: make it a definition under $defs and $ref it")
 	case s.Type == "object":

@@ -91,6 +91,7 @@ func (w *docsWriter) page() {
 	w.line(`<li><a href="#socket">The socket</a></li>`)
 	if w.tryable() {
 		w.line(`<li><a href="#try">Try it</a></li>`)
+		w.line(`<li><a href="#scenario">Play a scenario</a></li>`)
 	}
 	for _, f := range m.Files {
 		w.line(`<li><a href="#file-%s">%s</a></li>`, esc(f.Stem), esc(sentence(f.Title)))
@@ -109,6 +110,10 @@ func (w *docsWriter) page() {
 
 	w.socket()
 	w.try()
+	if w.tryable() {
+		// The scenario panel builds itself here (/docs/scenario.js).
+		w.line(`<section id="scenario"><h2>Play a scenario</h2></section>`)
+	}
 	for _, f := range m.Files {
 		w.line(`<h2 id="file-%s">%s</h2>`, esc(f.Stem), esc(sentence(f.Title)))
 		w.line(`<p>Source: <a href="%s"><code>%s</code></a></p>`, esc(f.ID), esc(f.ID))
@@ -123,6 +128,7 @@ func (w *docsWriter) page() {
 	w.routes()
 	if w.tryable() {
 		w.line(`<script type="module" src="/docs/try.js"></script>`)
+		w.line(`<script type="module" src="/docs/scenario.js"></script>`)
 	}
 	w.line("</body>")
 	w.line("</html>")

@@ -206,6 +206,11 @@ func (sg *strictGen) field(f *Field, ind string) {
 		sg.p("%s}", ind)
 		return
 	}
+	if !f.Required && f.Type.Kind == TypePrim && goPrim[f.Type.Prim] != "string" {
+		// An optional number or boolean is a pointer (goType).
+		sg.p("%s%s = new(%s)", ind, dst, goPrim[f.Type.Prim])
+		dst = "*" + dst
+	}
 	sg.value(f.Type, f.Schema, dst, ind, f.Owner.Name+f.GoName)
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/liveorders/liveorders/internal/memstore"
 	"github.com/liveorders/liveorders/internal/natsbus"
 	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/liveorders/liveorders/internal/scenario"
 	"github.com/liveorders/liveorders/internal/sim"
 	"github.com/liveorders/liveorders/internal/socket"
 	"github.com/liveorders/liveorders/internal/ws"
@@ -81,6 +82,9 @@ type Server struct {
 	Sockets *socket.Engine
 	HTTP    *handlers.Server
 	Auth    *auth.Verifier
+	// Scenarios plays scenarios on this instance (the mock controls'
+	// /mock/scenario, and -scenario at start).
+	Scenarios *scenario.Player
 
 	log     *slog.Logger
 	end     context.CancelFunc // ends the hub's watch and the simulation
@@ -143,8 +147,11 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	s.Sockets = socket.New(sc)
 
+	s.Scenarios = scenario.NewPlayer(bench{s})
+
 	hc := cfg.HTTP
 	hc.Hub, hc.Store, hc.Sim, hc.Sockets, hc.Metrics, hc.Logger = s.Hub, s.Store, s.Sim, s.Sockets, metrics, cfg.Logger
+	hc.Scenarios = s.Scenarios
 	hc.Auth = s.Auth
 	s.HTTP = handlers.New(hc)
 	return s, nil
@@ -192,11 +199,13 @@ func (s *Server) openStore(ctx context.Context, cfg Config) error {
 func (s *Server) Serve(ln net.Listener) error { return s.HTTP.Serve(ln) }
 
 // Shutdown stops the instance, within ctx: HTTP first (no new requests,
-// /readyz 503), then every socket, closed with 1001 after what it has
-// pending, then the simulation, the hub and the store it opened. Every
-// acknowledged order is in the store by then.
+// /readyz 503), then the scenario playing, if any, then every socket,
+// closed with 1001 after what it has pending, then the simulation, the hub
+// and the store it opened. Every acknowledged order is in the store by
+// then.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.HTTP.Shutdown(ctx)
+	s.Scenarios.Close()
 	s.Sockets.Shutdown(ctx)
 	s.end()
 	<-s.simDone

@@ -48,6 +48,8 @@ type Sim struct {
 	rng      *rand.Rand
 	interval time.Duration
 	paused   bool
+	held     bool          // a scenario plays: no order of the stream's own
+	stepping sync.Mutex    // held by Run while it places an order
 	changed  chan struct{} // closed and replaced when interval or pause change
 }
 
@@ -93,6 +95,26 @@ func (s *Sim) Pause() { s.setPaused(true) }
 // Resume undoes Pause.
 func (s *Sim) Resume() { s.setPaused(false) }
 
+// Hold stops the stream's own orders while a scenario plays, whatever
+// the settings, until the returned function is called; Step still places
+// orders. Pause and Resume under a hold take effect when it ends. Hold
+// returns once an order of the stream's own that was being placed is
+// placed: none follows until the release.
+func (s *Sim) Hold() (release func()) {
+	s.stepping.Lock() // waits out Run's order in flight
+	s.mu.Lock()
+	s.held = true
+	s.signal()
+	s.mu.Unlock()
+	s.stepping.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.held = false
+		s.signal()
+		s.mu.Unlock()
+	}
+}
+
 // Reseed restarts the random sequence from seed.
 func (s *Sim) Reseed(seed uint64) {
 	s.mu.Lock()
@@ -119,14 +141,21 @@ func (s *Sim) Run(ctx context.Context) {
 	last := time.Time{} // no order yet: the first is due at once
 	for {
 		s.mu.Lock()
-		interval, paused, changed := s.interval, s.paused, s.changed
+		interval, paused, changed := s.interval, s.paused || s.held, s.changed
 		s.mu.Unlock()
 		var t *time.Timer
 		var tick <-chan time.Time
 		if !paused && interval > 0 {
 			wait := time.Until(last.Add(interval))
 			if wait <= 0 {
-				s.Step(ctx)
+				s.stepping.Lock()
+				s.mu.Lock()
+				held := s.held
+				s.mu.Unlock()
+				if !held {
+					s.Step(ctx)
+				}
+				s.stepping.Unlock()
 				last = time.Now()
 				continue
 			}

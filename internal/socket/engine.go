@@ -145,6 +145,7 @@ type Engine struct {
 	onMessage func(s *Session, op byte, payload []byte)
 	pool      *pool
 	latency   latency
+	rec       recorder
 	ids       atomic.Uint64
 
 	mu       sync.Mutex

@@ -145,6 +145,7 @@ func (s *Session) frame(f ws.Frame) error {
 		return errClientClosed
 	}
 	if open {
+		s.recordSent(f.Op, f.Payload)
 		s.e.onMessage(s, f.Op, f.Payload)
 	}
 	return nil // a close frame is on its way: its answer is all that counts

@@ -133,6 +133,7 @@ func (s *Session) write(buf []byte) []byte {
 			s.release(false)
 			return buf
 		}
+		s.recordWritten(buf)
 		n, err := s.conn.TryWrite(buf)
 		switch {
 		case err != nil:
@@ -175,6 +176,7 @@ func (s *Session) slow(b []byte, off int, closed bool) {
 		}
 		b, off = s.sub.Drain(b[:0]), 0
 		closed = s.sub.Ended()
+		s.recordWritten(b)
 	}
 }
 

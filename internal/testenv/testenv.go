@@ -21,6 +21,7 @@ import (
 	"github.com/liveorders/liveorders/internal/catalogue"
 	"github.com/liveorders/liveorders/internal/hub"
 	"github.com/liveorders/liveorders/internal/orders"
+	"github.com/liveorders/liveorders/internal/scenario"
 	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/sim"
 	"github.com/liveorders/liveorders/internal/socket"
@@ -53,6 +54,8 @@ type Server struct {
 	Sim     *sim.Sim
 	HTTP    *handlers.Server
 	Sockets *socket.Engine
+	// Scenarios plays scenarios on the server.
+	Scenarios *scenario.Player
 
 	stop func()
 	once sync.Once
@@ -97,7 +100,8 @@ func start(opts Options) (*Server, error) {
 	served := make(chan struct{})
 	go func() { defer close(served); _ = srv.Serve(ln) }()
 	s := &Server{URL: "http://" + a, WS: "ws://" + a, Addr: a,
-		Hub: srv.Hub, Store: srv.Store, Sim: srv.Sim, HTTP: srv.HTTP, Sockets: srv.Sockets}
+		Hub: srv.Hub, Store: srv.Store, Sim: srv.Sim, HTTP: srv.HTTP, Sockets: srv.Sockets,
+		Scenarios: srv.Scenarios}
 	s.stop = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -106,3 +106,17 @@ func payloadLen(b []byte) uint64 {
 		return uint64(n)
 	}
 }
+
+// EachFrame calls fn with the opcode and payload of each whole server
+// (unmasked) frame at the start of b, in order; it stops at an incomplete
+// one.
+func EachFrame(b []byte, fn func(op byte, payload []byte)) {
+	for i := 0; i < len(b); {
+		h, n := headerLen(b[i:]), payloadLen(b[i:])
+		if h < 2 || uint64(len(b)-i-h) < n {
+			return
+		}
+		fn(b[i]&opBits, b[i+h:i+h+int(n)])
+		i += h + int(n)
+	}
+}
