@@ -22,14 +22,11 @@
 // updates either way.
 //
 // The pool is GOMAXPROCS workers, each draining a session's whole outbox
-// into one buffer and writing it with one write; while they all write an
-// order's fan-out, they take turns to step aside briefly so that the
-// processors poll the network, and commands are read, and answered,
-// meanwhile. Sessions with other urgent frames (a ping, a timer's error or
-// close) wait in a queue that workers serve first. A worker never waits on
-// a client: what the kernel does not take at once is written by the
-// session's own goroutine at the client's pace, within Config.WriteWait,
-// or the session is closed.
+// into one buffer and writing it with one write. Sessions with other
+// urgent frames (a ping, a timer's error or close) wait in a queue that
+// workers serve first. A worker never waits on a client: what the kernel
+// does not take at once is written by the session's own goroutine at the
+// client's pace, within Config.WriteWait, or the session is closed.
 //
 // # Concurrency
 //

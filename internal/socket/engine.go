@@ -62,10 +62,8 @@ type Config struct {
 	// message that answers a refused place-order. Default: internal.
 	ErrorCode func(error) api.ErrorCode
 	// OnMessage handles each text or binary message a client sends;
-	// payload is valid only during the call. It runs on the session's
-	// reader, which writes what it queued when it returns, along with
-	// anything urgent queued meanwhile: it should not block. Default: the
-	// liveorders.v1 commands (commands.go).
+	// payload is valid only during the call. Default: the liveorders.v1
+	// commands (commands.go).
 	OnMessage func(s *Session, op byte, payload []byte)
 	// Heartbeat is the ping period. Default defaultHeartbeat.
 	Heartbeat time.Duration

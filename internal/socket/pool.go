@@ -14,16 +14,6 @@ import (
 // instead of queueing, and the number of writes per second, the real cost
 // on a busy server, stays bounded by what the machine can do.
 //
-// An order's fan-out keeps every worker busy for as long as it takes to
-// write to all its subscribers, and the runtime looks for connections with
-// input to read only when a processor runs out of goroutines (or every
-// 10 ms): with a worker on every processor, a command that arrives during
-// a fan-out would wait for its end to be read. So a worker that has been
-// writing for stepAside while another worker writes too steps aside, until
-// that one takes its next session and calls it back: meanwhile its
-// processor polls the network, and the readers read commands and answer
-// them (writer.go).
-//
 // Sessions woken for something other than their reader's answers (a ping,
 // a close, a token's error) wait in a queue of their own that workers
 // serve first, so they go out in microseconds even while thousands of
@@ -36,16 +26,8 @@ type pool struct {
 	urgent  fifo
 	normal  fifo
 	stopped bool
-	busy    int // workers between taking a session and coming back for the next
-	waiting int // workers waiting on cond
 	wg      sync.WaitGroup
 }
-
-// stepAside is how long a worker writes, while another one does too,
-// before it lets its processor poll the network: a command waits about
-// that long at most to be read during a fan-out, and a worker loses one
-// other worker's write (some 20 µs on loopback) in each.
-const stepAside = 200 * time.Microsecond
 
 // fifo is a queue of sessions that reuses its array.
 type fifo struct {
@@ -116,21 +98,11 @@ func (p *pool) stop() {
 
 func (p *pool) work() {
 	defer p.wg.Done()
-	var (
-		buf   []byte
-		since time.Time // when this worker last started writing; zero: waiting
-	)
-	p.mu.Lock()
+	var buf []byte
 	for {
-		if !since.IsZero() && time.Since(since) >= stepAside && p.busy > 0 && !p.stopped {
-			// Another worker is writing: it calls this one back when it
-			// takes its next session.
-			p.wait()
-			since = time.Time{}
-		}
+		p.mu.Lock()
 		for p.urgent.len() == 0 && p.normal.len() == 0 && !p.stopped {
-			p.wait()
-			since = time.Time{}
+			p.cond.Wait()
 		}
 		var s *Session
 		switch {
@@ -142,30 +114,14 @@ func (p *pool) work() {
 			p.mu.Unlock()
 			return
 		}
-		if p.waiting > 0 && p.urgent.len()+p.normal.len() > 0 {
-			p.cond.Signal() // one that stepped aside, or more help
-		}
-		p.busy++
 		p.mu.Unlock()
-		if since.IsZero() {
-			since = time.Now()
-		}
 		if s.claim() {
 			buf = s.write(buf[:0])
 			if cap(buf) > maxWorkerBuffer {
 				buf = nil // one huge snapshot should not pin memory forever
 			}
 		}
-		p.mu.Lock()
-		p.busy--
 	}
-}
-
-// wait waits on cond; p.mu is held.
-func (p *pool) wait() {
-	p.waiting++
-	p.cond.Wait()
-	p.waiting--
 }
 
 // maxWorkerBuffer is the largest write buffer a worker keeps between writes.
