@@ -81,29 +81,8 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, OrdersError };
 /** @typedef {import("./client/connection.js").StateDetail} StateDetail */
 /** @typedef {import("./client/totals-view.js").View} View */
 
-/**
- * @typedef {object} OrdersClientEventMap The detail of each event the client
- *   fires, by event name.
- * @property {StateDetail} state The connection state changed.
- * @property {Welcome} welcome The first message of each socket.
- * @property {Snapshot} snapshot The view was reset to a category's totals.
- * @property {Order | Placed} order One total of the current category moved forward.
- * @property {ErrorMessage} error An error that answers no pending command.
- * @property {Authenticated} authenticated The server accepted the socket's token.
- * @property {LiveStatus} status Whether the totals are live changed, or was restated.
- * @property {unknown} tokenerror What getToken threw or rejected with.
- */
-
-/**
- * What the client uses of a socket: the browser's WebSocket, Node.js's
- * global one and the `ws` package's all have it.
- * @typedef {object} WebSocketLike
- * @property {number} readyState
- * @property {(data: string) => void} send
- * @property {(code?: number, reason?: string) => void} close
- * @property {(type: "open" | "message" | "close" | "error", listener: (event: any) => void, options?: { once?: boolean, signal?: AbortSignal }) => void} addEventListener
- */
-/** @typedef {new (url: string, protocols?: string | string[]) => WebSocketLike} WebSocketConstructor */
+/** @typedef {import("./client/types.js").OrdersClientEventMap} OrdersClientEventMap */
+/** @typedef {import("./client/types.js").WebSocketConstructor} WebSocketConstructor */
 
 /**
  * @typedef {object} OrdersClientOptions

@@ -18,8 +18,8 @@ import { DEFAULT_MAX_DELAY_MS, DEFAULT_MIN_DELAY_MS, DEFAULT_STABLE_AFTER_MS, ba
 import { endpoint, protocols } from "./endpoint.js";
 
 /** @typedef {import("./token-keeper.js").TokenKeeper} TokenKeeper */
-/** @typedef {import("../orders-client.js").WebSocketLike} WebSocketLike */
-/** @typedef {import("../orders-client.js").WebSocketConstructor} WebSocketConstructor */
+/** @typedef {import("./types.js").WebSocketLike} WebSocketLike */
+/** @typedef {import("./types.js").WebSocketConstructor} WebSocketConstructor */
 
 /** How long a socket may take to open before it is abandoned. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
