@@ -103,6 +103,7 @@ else
   load "10k sockets, 20/s"           -sockets 10000 -rate 20 -duration 15s
   load "10k sockets, 50/s"           -sockets 10000 -rate 50 -duration 15s
   load "1k sockets, 20/s, switch 2s" -sockets 1000  -rate 20 -duration 15s -switch 2s
+  load "1k sockets, 50/s, switch 1s" -sockets 1000  -rate 50 -duration 15s -switch 1s
   load "10k sockets idle"            -sockets 10000 -rate 0  -duration 1s -drain 0 -settle 3s
   load "19k sockets, 2/s"            -sockets 19000 -rate 2  -duration 10s
 fi
