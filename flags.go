@@ -146,7 +146,7 @@ func settings(c *config) []setting {
 		{name: "pprof", def: "", usage: "an address such as `127.0.0.1:6060`: serve `net/http/pprof` there, on a listener of its own; empty: off",
 			set: text(&c.pprof)},
 		{name: "scenario", def: "", usage: "a scenario file (JSON or YAML, `Scenario` in `schema/scenario.schema.json`) or a HAR recording, played from the start " +
-			"(see [Testing your frontend](testing-frontend.md)); one that cannot be played stops the server from starting, naming each fault with its JSON pointer; empty: none",
+			"(see [Testing your frontend](testing-frontend.md)); one that cannot be played stops the server from starting, naming each fault with its JSON pointer; excludes `-production`; empty: none",
 			set: func(s string) (err error) {
 				if s != "" {
 					c.scenario, err = scenario.LoadFile(s)
@@ -253,6 +253,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	if err := apply(); err != nil {
 		return c, err
+	}
+	if c.scenario != nil && c.production {
+		return c, errors.New("-scenario and -production exclude each other: a scenario drives the mock controls, which production turns off")
 	}
 	if c.dataDir != "" && c.natsURL != "" {
 		return c, errors.New("-data-dir and -nats-url exclude each other: the NATS server keeps the data")

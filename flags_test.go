@@ -58,6 +58,8 @@ func TestParse(t *testing.T) {
 		{name: "production not a boolean", args: []string{"-production=maybe"}, wantErr: "-production:"},
 		{name: "an argument after production", args: []string{"-production", "true"}, wantErr: `unexpected argument "true"`},
 		{name: "seed", args: []string{"-seed", "42"}, check: func(c config) bool { return c.seed == 42 }},
+		{name: "a scenario in production", args: []string{"-production", "-scenario", "scenarios/flash-sale.yaml"},
+			wantErr: "-scenario and -production exclude each other"},
 		{name: "seed not a number", env: map[string]string{"LIVEORDERS_SEED": "x"}, wantErr: "-seed:"},
 		{name: "trusted proxies", args: []string{"-trusted-proxies", "10.0.0.0/8, 192.168.1.7,::1,fd00::/8"},
 			env: map[string]string{"LIVEORDERS_TRUSTED_PROXIES": "1.2.3.4"},
