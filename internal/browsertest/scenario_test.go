@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/liveorders/liveorders/api"
 	"github.com/liveorders/liveorders/internal/scenario"
+	"github.com/liveorders/liveorders/internal/server"
 	"github.com/liveorders/liveorders/internal/testenv"
 )
 
@@ -48,8 +49,14 @@ func waitScenario(t *testing.T, srv *testenv.Server) {
 // sockets dropped) while the user switches categories, some switches in
 // flight as the sockets drop: no frame may show a product without a
 // total, and the page must end on the server's totals.
+//
+// The switches come faster than a person makes them, and faster than the
+// default command rate lets through, so this server allows more: what is
+// tested here is the page through a flaky network, not the rate limit.
 func TestBrowserThroughFlakyNetwork(t *testing.T) {
-	srv := testenv.Start(t, testenv.Options{})
+	srv := testenv.Start(t, testenv.Options{Config: func(c *server.Config) {
+		c.Socket.CommandRate, c.Socket.CommandBurst = 10_000, 10_000
+	}})
 	ctx := newBrowser(t)
 	open(t, ctx, srv.URL+"/")
 	plan, err := scenario.LoadFile(filepath.Join("..", "..", "scenarios", "flaky-network.yaml"))
