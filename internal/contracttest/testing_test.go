@@ -54,13 +54,7 @@ func TestTestingHelpers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tsc := filepath.Join(tl.modules, "typescript", "bin", "tsc")
-	compile := func(t *testing.T, source []byte) (string, error) {
-		t.Helper()
-		writeFile(t, filepath.Join(app, "testing.ts"), source)
-		out, stderr, err := run(t, app, nil, tl.node, tsc, "-p", ".")
-		return string(out) + string(stderr), err
-	}
+	compile := tscProject(tl, app, "testing.ts")
 	t.Run("compiles", func(t *testing.T) {
 		if out, err := compile(t, sample); err != nil {
 			t.Fatalf("tsc --strict: %v\n%s", err, out)
@@ -106,7 +100,7 @@ export const values: typeof decl = impl;
   "files": ["check.ts"]
 }
 `))
-		out, stderr, err := run(t, dir, nil, tl.node, tsc, "-p", ".")
+		out, stderr, err := run(t, dir, nil, tl.node, filepath.Join(tl.modules, "typescript", "bin", "tsc"), "-p", ".")
 		if err != nil {
 			t.Fatalf("tsc: testing.js and testing.d.ts differ (%v):\n%s%s", err, out, stderr)
 		}

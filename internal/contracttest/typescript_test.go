@@ -78,13 +78,7 @@ func TestTypeScriptPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tsc := filepath.Join(tl.modules, "typescript", "bin", "tsc")
-	compile := func(t *testing.T, source []byte) (string, error) {
-		t.Helper()
-		writeFile(t, filepath.Join(app, "sample.ts"), source)
-		out, stderr, err := run(t, app, nil, tl.node, tsc, "-p", ".")
-		return string(out) + string(stderr), err
-	}
+	compile := tscProject(tl, app, "sample.ts")
 
 	t.Run("compiles", func(t *testing.T) {
 		if out, err := compile(t, sample); err != nil {
@@ -245,4 +239,16 @@ func clientModules(t *testing.T) []string {
 		names[i] = "client/" + filepath.Base(name)
 	}
 	return names
+}
+
+// tscProject returns a function that writes source as file in the project
+// app and type-checks the project with tsc, returning what tsc printed.
+func tscProject(tl tools, app, file string) func(t *testing.T, source []byte) (string, error) {
+	tsc := filepath.Join(tl.modules, "typescript", "bin", "tsc")
+	return func(t *testing.T, source []byte) (string, error) {
+		t.Helper()
+		writeFile(t, filepath.Join(app, file), source)
+		out, stderr, err := run(t, app, nil, tl.node, tsc, "-p", ".")
+		return string(out) + string(stderr), err
+	}
 }
