@@ -47,6 +47,7 @@ type config struct {
 	natsRetention        time.Duration
 	idempotencyWindow    time.Duration
 	staleClose           time.Duration
+	readPoll             time.Duration
 
 	// Limits, passed on to handlers.Config and the store.
 	maxSockets   int
@@ -164,6 +165,9 @@ func settings(c *config) []setting {
 			set: positiveRate(&c.commandRate)},
 		{name: "command-burst", def: "40", usage: "commands a socket may send at once, above the rate",
 			set: wholeNumber(&c.commandBurst, 1)},
+		{name: "read-poll", def: "50us", usage: "while an order's fan-out keeps every processor busy, how often it stops to let the sockets' waiting commands be read first " +
+			"(see [Performance](performance.md)); Linux only; `0`: never, a command then waits for the fan-out to end",
+			set: nonNegativeDuration(&c.readPoll)},
 		{name: "max-body", def: "16384", usage: "the largest HTTP request body, in bytes; a larger one is answered 413 `too_large`",
 			set: wholeNumber(&c.maxBody, 1)},
 		{name: "max-products", def: "1000", usage: "the most products a category may hold; adding one more is answered 409 `category_full`",
@@ -336,6 +340,14 @@ func snapshotInterval(d time.Duration) time.Duration {
 	return d
 }
 
+// readPoll is -read-poll for socket.Config, where 0 means the default.
+func readPoll(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 // server returns the instance configuration c describes.
 func (c config) server(log *slog.Logger) server.Config {
 	var origins []string
@@ -364,7 +376,7 @@ func (c config) server(log *slog.Logger) server.Config {
 		Socket: socket.Config{
 			ReadLimit: int64(c.readLimit), MaxCommand: c.maxCommand,
 			CommandRate: c.commandRate, CommandBurst: c.commandBurst,
-			StaleClose: c.staleClose,
+			StaleClose: c.staleClose, ReadPoll: readPoll(c.readPoll),
 		},
 		Auth: auth.Config{
 			JWKS: c.authJWKS, SecretFile: c.authSecretFile,

@@ -28,6 +28,19 @@
 // does not take at once is written by the session's own goroutine at the
 // client's pace, within Config.WriteWait, or the session is closed.
 //
+// # Commands first
+//
+// A command must not wait for a fan-out to end. Go's scheduler looks for
+// readable sockets only when a processor runs out of work, so while the
+// workers (and the hub's loop waking sessions) keep every processor busy
+// with an order's thousands of writes, a command that arrives waits for
+// the last of them. On Linux the input watch (input_linux.go) closes that
+// gap: between two sessions, at most every Config.ReadPoll, those loops
+// ask an epoll instance of the engine's own which sockets have bytes,
+// wake their readers through the read deadline, and give their processor
+// to them. A reader woken early goes back to reading with its deadline
+// unchanged.
+//
 // # Concurrency
 //
 // An Engine is safe for concurrent use. Each session has one reader

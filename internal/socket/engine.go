@@ -42,6 +42,11 @@ const (
 	// that keeps sending after its close frame before it gives up and
 	// closes anyway: a few frames at the largest read limit anyone sets.
 	lingerBytes = 4 << 20
+	// defaultReadPoll is Config.ReadPoll's default: a command waits at
+	// most about this long, plus one socket's write, for its reader to be
+	// woken during a fan-out; the looks cost a non-blocking epoll_wait
+	// each, a few thousand a second at most.
+	defaultReadPoll = 50 * time.Microsecond
 	// defaultTokenGrace is how long a session whose token expired stays
 	// open for an auth command with a new one, after the token_expired
 	// error, before it is closed with 4001: time for a client to fetch a
@@ -82,6 +87,11 @@ type Config struct {
 	CommandBurst int
 	// Writers is the size of the write pool. Default GOMAXPROCS.
 	Writers int
+	// ReadPoll is how often, at most, the goroutines busy with a fan-out
+	// look for commands waiting on the sockets and let their readers run
+	// first (input_linux.go). Default defaultReadPoll; negative: never,
+	// and commands wait for a processor to run out of work.
+	ReadPoll time.Duration
 	// Auth checks the tokens of auth commands; when it is enabled,
 	// place-order needs orders:write, and a token's categories claim
 	// limits the categories a session may follow and order in. Default
@@ -130,6 +140,9 @@ func (c *Config) defaults() {
 	if c.Writers <= 0 {
 		c.Writers = runtime.GOMAXPROCS(0)
 	}
+	if c.ReadPoll == 0 {
+		c.ReadPoll = defaultReadPoll
+	}
 	if c.TokenGrace <= 0 {
 		c.TokenGrace = defaultTokenGrace
 	}
@@ -142,6 +155,7 @@ type Engine struct {
 	metrics   Metrics
 	onMessage func(s *Session, op byte, payload []byte)
 	pool      *pool
+	input     *inputWatch // nil: none (input_linux.go)
 	latency   latency
 	rec       recorder
 	ids       atomic.Uint64
@@ -166,12 +180,14 @@ type Engine struct {
 // Shutdown stops.
 func New(cfg Config) *Engine {
 	cfg.defaults()
+	input := newInputWatch(cfg.ReadPoll)
 	e := &Engine{
 		cfg:       cfg,
 		log:       cfg.Logger,
 		metrics:   cfg.Metrics,
 		onMessage: cfg.OnMessage,
-		pool:      newPool(cfg.Writers),
+		pool:      newPool(cfg.Writers, input),
+		input:     input,
 		sessions:  make(map[*Session]struct{}),
 		stopBeat:  make(chan struct{}),
 		beatDone:  make(chan struct{}),
@@ -223,6 +239,7 @@ func (e *Engine) Serve(nc net.Conn, early []byte, p Params) {
 		_ = s.conn.Close()
 		return
 	}
+	e.input.add(s)
 	e.metrics.SocketOpened(mode)
 	e.greet(s) // welcome, and the store's status when not live
 	if p.Claims != nil {
@@ -318,5 +335,6 @@ func (e *Engine) Shutdown(ctx context.Context) {
 		close(e.stopBeat)
 		<-e.beatDone
 		e.pool.stop()
+		e.input.close()
 	})
 }

@@ -27,6 +27,7 @@ type pool struct {
 	normal  fifo
 	stopped bool
 	wg      sync.WaitGroup
+	input   *inputWatch // looked at between two sessions
 }
 
 // fifo is a queue of sessions that reuses its array.
@@ -63,8 +64,8 @@ func (e *Engine) schedule(s *Session, urgent bool) {
 	e.pool.push(s, urgent)
 }
 
-func newPool(workers int) *pool {
-	p := &pool{}
+func newPool(workers int, input *inputWatch) *pool {
+	p := &pool{input: input}
 	p.cond.L = &p.mu
 	p.wg.Add(workers)
 	for range workers {
@@ -120,6 +121,7 @@ func (p *pool) work() {
 			if cap(buf) > maxWorkerBuffer {
 				buf = nil // one huge snapshot should not pin memory forever
 			}
+			p.input.yield()
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/liveorders/liveorders/api"
@@ -26,6 +27,11 @@ type Session struct {
 	fr        ws.Reader
 	rate      bucket
 	refusedAt time.Time
+
+	// The input watch's (input_linux.go): the socket's descriptor as it
+	// knows it, and whether it woke the reader, which has yet to read.
+	watchFd  int32
+	prompted atomic.Bool
 
 	mu     sync.Mutex
 	cond   sync.Cond // signalled when a write turn ends
@@ -57,20 +63,24 @@ func (s *Session) serve(early []byte) {
 	pongWait := 2 * s.e.cfg.Heartbeat
 	var (
 		lingering bool
-		after     int // bytes read since the close began
+		after     int       // bytes read since the close began
+		deadline  time.Time // the read deadline set last
+		renew     = true    // the client sent something: push the deadline back
 	)
 	for in := early; ; in = nil {
 		s.mu.Lock()
 		st, discard := s.close.State(), s.close.Discarding()
 		switch {
-		case st == ws.Open:
-			_ = s.conn.SetReadDeadline(time.Now().Add(pongWait))
+		case st == ws.Open && renew:
+			deadline = time.Now().Add(pongWait)
+			_ = s.conn.SetReadDeadline(deadline)
 		case st == ws.Lingering && !lingering:
 			// The close frame is out: half-close, and read on until the
 			// client closes too.
 			lingering = true
+			deadline = time.Now().Add(closeGrace)
 			_ = s.conn.CloseWrite()
-			_ = s.conn.SetReadDeadline(time.Now().Add(closeGrace))
+			_ = s.conn.SetReadDeadline(deadline)
 		}
 		s.mu.Unlock()
 		if st == ws.Closed {
@@ -78,10 +88,21 @@ func (s *Session) serve(early []byte) {
 		}
 		var buf *[]byte
 		if in == nil {
+			s.e.input.seen(s)
 			b, n, err := s.conn.Read()
 			if err != nil {
-				if errors.Is(err, os.ErrDeadlineExceeded) && s.closeState() != st {
-					continue // woken by the writer: the close frame is out
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					if s.closeState() != st {
+						continue // woken by the writer: the close frame is out
+					}
+					if time.Now().Before(deadline) {
+						// Woken early by the input watch (input_linux.go),
+						// to read what the client sent: not a timeout, and
+						// the deadline stands until something is read.
+						_ = s.conn.SetReadDeadline(deadline)
+						renew = false
+						continue
+					}
 				}
 				if errors.Is(err, io.EOF) && (st == ws.Closing || st == ws.Answering) {
 					s.awaitClose() // the client has stopped sending, not reading
@@ -90,6 +111,7 @@ func (s *Session) serve(early []byte) {
 				return // gone, silent past pongWait, or done lingering
 			}
 			buf, in = b, (*b)[:n]
+			renew = true
 		}
 		if st != ws.Open {
 			if after += len(in); after > lingerBytes {
@@ -212,6 +234,7 @@ func (s *Session) teardown() {
 	}
 	code := s.close.Code()
 	s.mu.Unlock()
+	s.e.input.remove(s)
 	_ = s.conn.Close()
 	s.e.metrics.SocketClosed(s.mode, code)
 	s.e.log.Debug("socket closed", "session", s.id, "code", code)

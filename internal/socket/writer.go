@@ -48,6 +48,11 @@ func (s *Session) wake(urgent bool) {
 		s.urgent = s.urgent || urgent
 	}
 	s.mu.Unlock()
+	if !urgent {
+		// An order's fan-out wakes sessions by the thousand: between two,
+		// let the readers of waiting commands run (input_linux.go).
+		s.e.input.yield()
+	}
 }
 
 // claim takes the write turn of a queued session for a pool worker: it

@@ -152,6 +152,13 @@ func (c *Conn) Write(b []byte, d time.Duration) (int, error) {
 	return n, err
 }
 
+// Control runs fn with the connection's descriptor, which stays open
+// during the call. It reports false, without calling fn, for a connection
+// without one or one already closed.
+func (c *Conn) Control(fn func(fd uintptr)) bool {
+	return c.rc != nil && c.rc.Control(fn) == nil
+}
+
 // SetReadDeadline sets the deadline of Read and Discard; it may be called
 // from any goroutine to wake the reader.
 func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
