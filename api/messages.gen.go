@@ -376,7 +376,8 @@ const (
 	// server's window, to a different order (another product or amount); that
 	// first order stands and this one is not placed. HTTP 409.
 	ErrorCodeIdempotencyConflict ErrorCode = "idempotency_conflict"
-	// ErrorCodeRateLimited means too many commands or requests; slow down.
+	// ErrorCodeRateLimited means too many commands or requests; slow down. A
+	// command with a ref is answered with its ref: send it again a second later.
 	// Sustained abuse closes the socket with policy_violation.
 	ErrorCodeRateLimited ErrorCode = "rate_limited"
 	// ErrorCodeTooLarge means the frame or body exceeds the size limit.

@@ -344,7 +344,7 @@ export const ErrorCode = Object.freeze({
   CategoryFull: "category_full",
   /** The idempotency key was given, within the server's window, to a different order (another product or amount); that first order stands and this one is not placed. HTTP 409. */
   IdempotencyConflict: "idempotency_conflict",
-  /** Too many commands or requests; slow down. Sustained abuse closes the socket with policy_violation. */
+  /** Too many commands or requests; slow down. A command with a ref is answered with its ref: send it again a second later. Sustained abuse closes the socket with policy_violation. */
   RateLimited: "rate_limited",
   /** The frame or body exceeds the size limit. */
   TooLarge: "too_large",

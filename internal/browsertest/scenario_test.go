@@ -48,15 +48,11 @@ func waitScenario(t *testing.T, srv *testenv.Server) {
 // network scenario (a burst, latency, every socket dropped, electronics
 // sockets dropped) while the user switches categories, some switches in
 // flight as the sockets drop: no frame may show a product without a
-// total, and the page must end on the server's totals.
-//
-// The switches come faster than a person makes them, and faster than the
-// default command rate lets through, so this server allows more: what is
-// tested here is the page through a flaky network, not the rate limit.
+// total, and the page must end on the server's totals. The switches come
+// faster than the default command rate lets through: those the server
+// refuses as rate_limited, the page asks for again.
 func TestBrowserThroughFlakyNetwork(t *testing.T) {
-	srv := testenv.Start(t, testenv.Options{Config: func(c *server.Config) {
-		c.Socket.CommandRate, c.Socket.CommandBurst = 10_000, 10_000
-	}})
+	srv := testenv.Start(t, testenv.Options{})
 	ctx := newBrowser(t)
 	open(t, ctx, srv.URL+"/")
 	plan, err := scenario.LoadFile(filepath.Join("..", "..", "scenarios", "flaky-network.yaml"))
@@ -229,4 +225,20 @@ func TestBrowserDocsScenarioPanel(t *testing.T) {
 	if fmt.Sprint(faults) != "[/steps/0/at /steps/0/orders]" {
 		t.Errorf("the panel lists faults at %v", faults)
 	}
+}
+
+// TestBrowserSwitchPastTheCommandRateLands: a user who switches while the
+// socket's command budget is spent gets the category asked for, a moment
+// later and without clicking again: the server answers the switch
+// rate_limited with its ref, and the page asks again once the budget has
+// refilled (here, one command every 2 s).
+func TestBrowserSwitchPastTheCommandRateLands(t *testing.T) {
+	srv := testenv.Start(t, testenv.Options{Config: func(c *server.Config) {
+		c.Socket.CommandRate, c.Socket.CommandBurst = 0.5, 1
+	}})
+	ctx := newBrowser(t)
+	open(t, ctx, srv.URL+"/")
+	switchCategory(t, ctx, "confectionery", true) // the budget's one command
+	switchCategory(t, ctx, "electronics", true)   // refused at first, then sent again
+	checkShown(t, shown(t, ctx), wantProducts(t, srv, "electronics"))
 }

@@ -21,11 +21,17 @@ const storeTimeout = 5 * time.Second
 // an error message and the session stays open.
 func (s *Session) command(op byte, payload []byte) {
 	if now := time.Now(); !s.rate.allow(now) {
-		if s.rate.abusive() {
+		switch ref := s.refOf(op, payload); {
+		case s.rate.abusive():
 			s.Close(ws.ClosePolicyViolation, "command flood")
-		} else if now.Sub(s.refusedAt) >= time.Second {
-			// One refusal a second says it all; answering every excess
-			// command would only feed the flood.
+		case ref != "":
+			// Its sender waits for an answer (a switch's snapshot, say):
+			// tell it which command to send again, later.
+			s.refuse(&api.Error{Code: api.ErrorCodeRateLimited, Ref: ref,
+				Message: "too many commands; send this one again in a second"})
+		case now.Sub(s.refusedAt) >= time.Second:
+			// Nobody waits on a command without a ref: one refusal a
+			// second says it all, and answering each would feed the flood.
 			s.refusedAt = now
 			s.refuse(&api.Error{Code: api.ErrorCodeRateLimited, Message: "too many commands; slow down"})
 		}
@@ -40,6 +46,30 @@ func (s *Session) command(op byte, payload []byte) {
 	default:
 		s.handle(payload)
 	}
+}
+
+// refOf is the ref of a command the rate limit refuses; "" for a frame
+// that is not a command or has none. Answering it costs a parse, which a
+// flood pays only until it is closed (bucket.abusive).
+func (s *Session) refOf(op byte, payload []byte) api.Ref {
+	if op != ws.OpText || len(payload) > s.e.cfg.MaxCommand {
+		return ""
+	}
+	cmd, perr := api.ParseCommand(payload)
+	if perr != nil {
+		return perr.Ref
+	}
+	switch c := cmd.(type) {
+	case api.UpdateCategory:
+		return c.Ref
+	case api.PlaceOrder:
+		return c.Ref
+	case api.Auth:
+		return c.Ref
+	case api.Pong:
+		return c.Ref
+	}
+	return ""
 }
 
 // refuse answers a bad command; the session stays open.

@@ -165,6 +165,58 @@ func TestCommandFloodIsRateLimitedThenClosed(t *testing.T) {
 	}
 }
 
+// A burst of switches past the budget: each is answered, by its snapshot
+// or by a rate_limited error with its ref, so that a client knows which to
+// send again; the socket stays open and takes the next in-budget switch.
+func TestRateLimitedCommandsWithARefAreEachAnswered(t *testing.T) {
+	srv := testenv.Start(t, testenv.Options{Config: func(c *server.Config) { c.Socket.CommandRate, c.Socket.CommandBurst = 1, 5 }})
+	c := srv.Dial(t, "electronics", api.Subprotocol)
+	c.Next(wait)
+	c.Next(wait)
+	const n = 20
+	for i := range n {
+		c.Send(fmt.Sprintf(`{"cmd":"update-category","payload":{"category":"confectionery"},"ref":"s%d"}`, i))
+	}
+	answered := map[api.Ref]string{}
+	for len(answered) < n {
+		switch m := c.Next(wait).(type) {
+		case api.Snapshot:
+			answered[m.Ref] += "snapshot"
+		case api.Error:
+			if m.Code != api.ErrorCodeRateLimited || m.Ref == "" {
+				t.Fatalf("got %+v, want rate_limited with a ref", m)
+			}
+			answered[m.Ref] += "limited"
+		}
+	}
+	limited := 0
+	for i := range n {
+		switch got := answered[api.Ref(fmt.Sprintf("s%d", i))]; got {
+		case "limited":
+			limited++
+		case "snapshot":
+		default:
+			t.Fatalf("switch s%d answered %q, want one snapshot or one rate_limited", i, got)
+		}
+	}
+	if limited < n-6 || limited > n-5 { // a token may refill meanwhile
+		t.Fatalf("%d switches refused, want the %d past the burst", limited, n-5)
+	}
+	// The budget refills by one a second; the socket is still open.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.Send(`{"cmd":"update-category","payload":{"category":"electronics"},"ref":"again"}`)
+		m := c.Next(wait)
+		if s, ok := m.(api.Snapshot); ok && s.Ref == "again" && s.Category == "electronics" {
+			break
+		}
+		if e, ok := m.(api.Error); !ok || e.Code != api.ErrorCodeRateLimited || e.Ref != "again" || time.Now().After(deadline) {
+			t.Fatalf("after the burst got %+v, want the snapshot, or rate_limited until the budget refills", m)
+		}
+		time.Sleep(200 * time.Millisecond) // a client's pace, not synchronisation
+	}
+}
+
 // ours counts the goroutines running this module's code. fasthttp keeps
 // idle workers of its own pool for a while after each connection; they are
 // its design, not leaks, and are not counted.

@@ -9,13 +9,19 @@
  * wanted category; stale snapshots are dropped.
  */
 
-import { CommandName } from "../protocol.gen.js";
+import { CommandName, ErrorCode } from "../protocol.gen.js";
 import { deferred, noop } from "./deferred.js";
 import { OrdersError } from "./orders-error.js";
 
 /** @typedef {import("../protocol.gen.js").Snapshot} Snapshot */
 /** @typedef {import("../protocol.gen.js").ErrorMessage} ErrorMessage */
 /** @typedef {import("./connection.js").Link} Link */
+
+/**
+ * How long a switch the server refused as `rate_limited` waits before it is
+ * sent again: the socket's command budget refills by 20 a second.
+ */
+const RATE_LIMITED_RETRY_MS = 1000;
 
 /** The wanted category, the server's, and the switch between them. */
 export class CategorySwitch {
@@ -28,6 +34,8 @@ export class CategorySwitch {
   #server = null;
   /** @type {{ ref: string, category: string } | null} The update-category in flight. */
   #inFlight = null;
+  /** @type {ReturnType<typeof setTimeout> | null} The wait before sending a rate-limited switch again. */
+  #retry = null;
 
   /**
    * @param {Link} link The connection the switches go out on.
@@ -74,17 +82,19 @@ export class CategorySwitch {
   created(category) {
     this.#server = category;
     this.#inFlight = null;
+    this.#stopRetry();
   }
 
   /** The socket went: its category and switch with it. */
   lost() {
     this.#server = null;
     this.#inFlight = null;
+    this.#stopRetry();
   }
 
   /** Sends the wanted category when the server's differs and no switch is in flight. */
   pump() {
-    if (!this.#link.isOpen() || this.#inFlight !== null || this.#server === this.#wanted) return;
+    if (!this.#link.isOpen() || this.#inFlight !== null || this.#retry !== null || this.#server === this.#wanted) return;
     const ref = this.#link.nextRef();
     const category = this.#wanted;
     if (this.#link.send({ cmd: CommandName.UpdateCategory, payload: { category }, ref })) {
@@ -138,6 +148,15 @@ export class CategorySwitch {
     const sw = this.#inFlight;
     if (sw === null || msg.ref !== sw.ref) return false;
     this.#inFlight = null;
+    if (msg.code === ErrorCode.RateLimited) {
+      // Not refused, only too soon: the wanted category (this one or a later
+      // one) is asked for again once the socket's budget has refilled.
+      this.#retry = setTimeout(() => {
+        this.#retry = null;
+        this.pump();
+      }, RATE_LIMITED_RETRY_MS);
+      return true;
+    }
     if (sw.category === this.#wanted) {
       const sub = this.#subscription;
       this.#subscription = null;
@@ -155,5 +174,11 @@ export class CategorySwitch {
   abort(err) {
     this.#subscription?.reject(err);
     this.#subscription = null;
+    this.#stopRetry();
+  }
+
+  #stopRetry() {
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
   }
 }
