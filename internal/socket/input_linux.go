@@ -91,15 +91,14 @@ func (w *inputWatch) remove(s *Session) {
 		return
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.byFd[s.watchFd] != s {
-		return
+	if w.byFd[s.watchFd] == s {
+		delete(w.byFd, s.watchFd)
+		s.conn.Control(func(fd uintptr) {
+			_ = syscall.EpollCtl(w.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
+		})
 	}
-	delete(w.byFd, s.watchFd)
-	s.conn.Control(func(fd uintptr) {
-		_ = syscall.EpollCtl(w.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
-	})
-	w.seen(s)
+	w.mu.Unlock()
+	w.seen(s) // no look can find s now: it counts as waiting no more
 }
 
 // seen records that s's reader is back to reading; it calls it before

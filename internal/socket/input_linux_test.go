@@ -183,6 +183,11 @@ func TestInputWatchWakesReadersDuringBusyWork(t *testing.T) {
 			if got := env.e.input.count() > 0; got != tc.woken {
 				t.Fatalf("readers woken by the watch: %d, want some: %v", env.e.input.count(), tc.woken)
 			}
+			if tc.woken {
+				// Each woken reader went back to reading: none counts as
+				// waiting for the processor any more.
+				eventually(t, "the woken readers to read", 5*time.Second, func() bool { return env.e.input.waiting.Load() == 0 })
+			}
 		})
 	}
 }
