@@ -275,11 +275,15 @@ func TestClusterConcurrentRetries(t *testing.T) {
 	stores := openStores(t, c, 2, natsbus.Config{Replicas: 3, SnapshotInterval: -1})
 	ctx, cancel := context.WithTimeout(t.Context(), clusterWait)
 	defer cancel()
-	// The stream's leader is known to every node once an order is in.
-	eventuallyWithin(t, clusterWait, func() error {
-		_, err := stores[0].PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1, Key: "warm-up"})
-		return err
-	})
+	// Each store's node answers for the stream once an order of its own
+	// is in (on a busy machine a node can take longer than another to
+	// learn the leader).
+	for i, s := range stores {
+		eventuallyWithin(t, clusterWait, func() error {
+			_, err := s.PlaceOrder(ctx, orders.Order{ID: "A1", Amount: 1, Key: fmt.Sprintf("warm-up-%d", i)})
+			return err
+		})
+	}
 	for k := range rounds {
 		o := orders.Order{ID: "A2", Amount: 1, Key: fmt.Sprintf("retry-%d", k)}
 		var us [2]orders.Update
