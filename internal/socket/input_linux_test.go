@@ -93,7 +93,8 @@ func (c *tcpClient) await(ok func(api.Message) bool) {
 	}
 }
 
-// writes reads what arrived, whole frames at a time.
+// writes reads what arrived, up to the end of a frame, and returns its
+// text messages (pings and other control frames are skipped).
 func (c *tcpClient) writes() []api.Message {
 	c.t.Helper()
 	var out []api.Message
@@ -104,34 +105,20 @@ func (c *tcpClient) writes() []api.Message {
 			c.t.Fatalf("reading: %v", err)
 		}
 		buf = buf[:len(buf)+n]
-		ms, rest, ok := frames(buf)
-		out = append(out, ms...)
-		if ok && len(rest) == 0 {
+		for {
+			op, payload, size := nextFrame(buf)
+			if size == 0 {
+				break
+			}
+			if m, err := api.DecodeMessage(payload); op == ws.OpText && err == nil {
+				out = append(out, m)
+			}
+			buf = append(buf[:0], buf[size:]...)
+		}
+		if len(buf) == 0 {
 			return out
 		}
-		buf = append(buf[:0], rest...)
 	}
-}
-
-// frames decodes the whole text frames at the start of b.
-func frames(b []byte) (ms []api.Message, rest []byte, ok bool) {
-	for len(b) >= 2 {
-		size, head := int(b[1]&0x7f), 2
-		switch {
-		case size == 126 && len(b) >= 4:
-			size, head = int(b[2])<<8|int(b[3]), 4
-		case size == 126 || size == 127:
-			return ms, b, false
-		}
-		if len(b) < head+size {
-			return ms, b, false
-		}
-		if m, err := api.DecodeMessage(b[head : head+size]); err == nil {
-			ms = append(ms, m)
-		}
-		b = b[head+size:]
-	}
-	return ms, b, len(b) == 0
 }
 
 // busy stands for a fan-out on every processor: a goroutine that never

@@ -99,24 +99,39 @@ func (c *pipeClient) write() []api.Message {
 	}
 	var out []api.Message
 	for b := buf[:n]; len(b) > 0; {
-		size, head := int(b[1]&0x7f), 2
-		switch size {
-		case 126:
-			size, head = int(binary.BigEndian.Uint16(b[2:])), 4
-		case 127:
-			size, head = int(binary.BigEndian.Uint64(b[2:])), 10
-		}
-		if b[0] != 0x80|ws.OpText || len(b) < head+size {
+		op, payload, size := nextFrame(b)
+		if size == 0 || op != ws.OpText {
 			c.t.Fatalf("not one whole text frame: % x", b[:min(len(b), 16)])
 		}
-		m, err := api.DecodeMessage(b[head : head+size])
+		m, err := api.DecodeMessage(payload)
 		if err != nil {
 			c.t.Fatal(err)
 		}
 		out = append(out, m)
-		b = b[head+size:]
+		b = b[size:]
 	}
 	return out
+}
+
+// nextFrame splits the server frame (final, unmasked) at the start of b:
+// its opcode, payload and whole size; size 0 when b holds only part of it.
+func nextFrame(b []byte) (op byte, payload []byte, size int) {
+	if len(b) < 2 {
+		return 0, nil, 0
+	}
+	n, head := int(b[1]&0x7f), 2
+	switch {
+	case n == 126 && len(b) >= 4:
+		n, head = int(binary.BigEndian.Uint16(b[2:])), 4
+	case n == 127 && len(b) >= 10:
+		n, head = int(binary.BigEndian.Uint64(b[2:])), 10
+	case n >= 126:
+		return 0, nil, 0
+	}
+	if len(b) < head+n {
+		return 0, nil, 0
+	}
+	return b[0] & 0x0f, b[head : head+n], head + n
 }
 
 // send writes a command as the client's masked text frame (a zero key).
