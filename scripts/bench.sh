@@ -82,13 +82,21 @@ $GO build -o "$tmp/liveorders" .
 $GO build -o "$tmp/loadgen" ./cmd/loadgen
 
 runs=()
-load() { # name, loadgen flags…
-  local name=$1; shift
+# run NAME SERVER-CMD PIN-LOADGEN LOADGEN-FLAGS…: one row; PIN-LOADGEN is
+# a taskset CPU list for the load generator, or "" for every CPU.
+run() {
+  local name=$1 server=$2 pin=$3; shift 3
   local f="$tmp/run${#runs[@]}.json"
+  local lg=("$tmp/loadgen")
+  [ -n "$pin" ] && lg=(taskset -c "$pin" "$tmp/loadgen")
   echo "== $name"
   # Each run bounds itself; the timeout only guards against a hung server.
-  timeout 600 "$tmp/loadgen" -server-cmd "$tmp/liveorders" -name "$name" -json "$f" "$@" >/dev/null
+  timeout 600 "${lg[@]}" -server-cmd "$server" -name "$name" -json "$f" "$@" >/dev/null
   runs+=("$f")
+}
+load() { # name, loadgen flags…
+  local name=$1; shift
+  run "$name" "$tmp/liveorders" "" "$@"
 }
 
 # apart runs a row with the server on the first half of the CPUs and the
@@ -103,12 +111,9 @@ apart() { # name, loadgen flags…
     return
   fi
   local name=$1 half=$((cpus / 2)); shift
-  local f="$tmp/run${#runs[@]}.json"
   printf '#!/bin/sh\nexec taskset -c 0-%d "%s" "$@"\n' $((half - 1)) "$tmp/liveorders" >"$tmp/liveorders-apart"
   chmod +x "$tmp/liveorders-apart"
-  echo "== $name"
-  timeout 600 taskset -c "$half-$((cpus - 1))" "$tmp/loadgen" -server-cmd "$tmp/liveorders-apart" -name "$name" -json "$f" "$@" >/dev/null
-  runs+=("$f")
+  run "$name" "$tmp/liveorders-apart" "$half-$((cpus - 1))" "$@"
 }
 
 if [ "$quick" = 1 ]; then
